@@ -1,0 +1,14 @@
+# mixedmotive: every figure and table of AgA (Li et al. 2024) and Reciprocators (Zhou et al. 2024).
+#   snakemake --cores all [--config scale=smoke|default|paper]
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/aga_games.smk"
+include: "workflow/rules/claims.smk"
+
+
+rule all:
+    input:
+        ALL_OUTPUTS,
+    default_target: True

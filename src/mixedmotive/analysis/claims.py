@@ -1,0 +1,92 @@
+"""Registry of the papers' claims and the checker that tests them on our raw results.
+
+A claim names the experiments whose raw results it reads and a ``check`` that
+returns the statistic, the threshold and the verdict.  Claims whose experiments
+have no results in the inputs are listed as "not run".  Later experiments add
+claims with :func:`claim` in their own module of ``mixedmotive.analysis``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .. import results
+
+
+@dataclass(frozen=True)
+class Verdict:
+    statistic: str
+    threshold: str
+    reproduced: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    paper: str
+    source: str
+    statement: str
+    experiments: tuple[str, ...]
+    check: Callable[[dict[str, pd.DataFrame], dict], Verdict]
+
+
+REGISTRY: dict[str, Claim] = {}
+
+#: modules that register claims when imported
+CLAIM_MODULES = ("mixedmotive.analysis.aga_claims",)
+
+
+def claim(id: str, paper: str, source: str, statement: str, experiments: tuple[str, ...]):
+    """Decorator registering ``check`` as the test of one paper claim."""
+
+    def register(check):
+        if id in REGISTRY:
+            raise ValueError(f"claim {id} registered twice")
+        REGISTRY[id] = Claim(id, paper, source, statement, tuple(experiments), check)
+        return check
+
+    return register
+
+
+def load_registry() -> dict[str, Claim]:
+    for name in CLAIM_MODULES:
+        importlib.import_module(name)
+    return REGISTRY
+
+
+def group_by_experiment(paths) -> dict[str, pd.DataFrame]:
+    by_exp: dict[str, list[str]] = {}
+    for p in paths:
+        _, meta = results.read(p)
+        by_exp.setdefault(meta["experiment"], []).append(p)
+    return {exp: results.read_many(ps) for exp, ps in by_exp.items()}
+
+
+def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
+    rows = []
+    for c in load_registry().values():
+        row = {"id": c.id, "paper": c.paper, "source": c.source, "claim": c.statement}
+        if all(e in frames for e in c.experiments):
+            v = c.check(frames, cfg)
+            row.update(statistic=v.statistic, threshold=v.threshold,
+                       verdict="reproduced" if v.reproduced else "not reproduced", detail=v.detail)
+        else:
+            row.update(statistic="", threshold="", verdict="not run",
+                       detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_claims(paths, out_pdf, cfg: dict) -> pd.DataFrame:
+    from ..plots.tables import write_table
+
+    table = evaluate(group_by_experiment(paths), cfg)
+    write_table(table, Path(out_pdf), title="Paper claims checked on this run's raw results",
+                wrap={"claim": 44, "statistic": 34, "threshold": 26, "detail": 40})
+    return table

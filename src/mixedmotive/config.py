@@ -1,0 +1,108 @@
+"""Loading, validating and resolving the workflow configuration.
+
+The config has base values (the ``default`` scale) and a ``scales`` section whose
+``smoke`` / ``paper`` entries override base values key by key.  ``resolve``
+returns the config of one scale with the overrides merged in; every rule and
+trainer receives its experiment's section of that resolved config.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCALES = ("smoke", "default", "paper")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path = ".".join(filter(None, [path, extra[0] if extra else ""]))
+    return path or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    v = error.validator
+    if v == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if v == "type":
+        return f"{error.instance!r} has the wrong type (expected {error.validator_value})"
+    if v in ("minimum", "exclusiveMinimum"):
+        return f"{error.instance!r} must be {'>=' if v == 'minimum' else '>'} {error.validator_value}"
+    if v in ("maximum", "exclusiveMaximum"):
+        return f"{error.instance!r} must be {'<=' if v == 'maximum' else '<'} {error.validator_value}"
+    if v == "additionalProperties":
+        return "unknown key (check its spelling against config/config.yaml)"
+    return error.message
+
+
+def load_schema() -> dict:
+    with open(SCHEMA_PATH) as fh:
+        return yaml.safe_load(fh)
+
+
+def validate(config: dict, schema: dict | None = None, where: str = "config") -> None:
+    """Raise ConfigError with one message naming the first offending key."""
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if errors:
+        best = jsonschema.exceptions.best_match(errors) or errors[0]
+        raise ConfigError(f"invalid {where}: key '{_key_path(best)}': {_describe(best)}")
+
+
+def resolve(config: dict, scale: str | None = None) -> dict:
+    """Validate ``config`` and return it resolved at ``scale`` (default: config['scale'])."""
+    validate(config)
+    scale = scale or config.get("scale", "default")
+    if scale not in SCALES:
+        raise ConfigError(f"invalid config: key 'scale': {scale!r} is not one of {', '.join(SCALES)}")
+    overrides = config.get("scales", {}).get(scale, {}) or {}
+    base = {k: v for k, v in config.items() if k != "scales"}
+    resolved = _deep_merge(base, overrides)
+    resolved["scale"] = scale
+    validate(resolved, where=f"config at scale '{scale}'")
+    return resolved
+
+
+def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None) -> dict:
+    with open(path) as fh:
+        return resolve(yaml.safe_load(fh), scale)
+
+
+def config_hash(section: dict) -> str:
+    """Stable short hash of a (resolved) config section."""
+    blob = json.dumps(section, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def resolve_device(name: str = "auto") -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("invalid config: key 'device': 'cuda' requested but no CUDA device is available")
+    return name

@@ -1,0 +1,232 @@
+"""One gradient-adjustment engine for differentiable games and RL surrogate losses.
+
+Conventions
+-----------
+* ``params`` holds one entry per player; an entry is a tensor or a list of tensors
+  (e.g. ``list(module.parameters())``).  Every tensor must require grad.
+* ``losses`` holds one loss tensor per player, computed from ``params`` with the
+  autograd graph attached.  A loss may have any shape: the engine differentiates
+  its sum.  With ``batched=True`` every parameter tensor's first dimension indexes
+  independent games (runs) and each loss element belongs to one game; the game
+  Hessian is then block-diagonal over games, so HVPs of the summed losses are
+  per-game HVPs, and every inner product used by a sign rule is taken per game.
+* Directions are for *descent*: ``w <- w - lr * direction``.
+
+Hessian-vector products use double back-propagation; no dense Hessian is built.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+
+from .shaping import sl_losses, svo_losses
+
+Tensor = torch.Tensor
+
+METHODS = ("simul_ind", "simul_co", "cga", "sga", "aga", "svo", "sl")
+
+#: Balduzzi et al. (2018), Algorithm 1: sign(<xi, grad H><A^T xi, grad H>/d + eps).
+SGA_ALIGN_EPS = 0.1
+
+
+@dataclass
+class DirectionInfo:
+    """Diagnostics of one ``direction`` call (filled in place when passed)."""
+
+    lam: Tensor | None = None  # the signed lambda actually used (per game if batched)
+    extras: dict = field(default_factory=dict)
+
+
+def _players(params) -> list[list[Tensor]]:
+    out = []
+    for p in params:
+        if isinstance(p, Tensor):
+            out.append([p])
+        else:
+            out.append(list(p))
+    return out
+
+
+def _restore(structure, flat_per_player: list[list[Tensor]]):
+    out = []
+    for p, g in zip(structure, flat_per_player):
+        out.append(g[0] if isinstance(p, Tensor) else list(g))
+    return out
+
+
+def _grad(scalar: Tensor, tensors: list[Tensor], create_graph: bool = False) -> list[Tensor]:
+    grads = torch.autograd.grad(
+        scalar, tensors, retain_graph=True, create_graph=create_graph, allow_unused=True
+    )
+    return [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, grads)]
+
+
+def _split(flat: list[Tensor], sizes: list[int]) -> list[list[Tensor]]:
+    out, i = [], 0
+    for n in sizes:
+        out.append(flat[i : i + n])
+        i += n
+    return out
+
+
+def _dot(a: list[Tensor], b: list[Tensor], batched: bool) -> Tensor:
+    if batched:
+        return sum((x * y).reshape(x.shape[0], -1).sum(1) for x, y in zip(a, b))
+    return sum((x * y).sum() for x, y in zip(a, b))
+
+
+def _scale(lam: Tensor | float, v: list[Tensor], batched: bool) -> list[Tensor]:
+    if batched and isinstance(lam, Tensor) and lam.dim() == 1:
+        return [lam.view(-1, *([1] * (x.dim() - 1))) * x for x in v]
+    return [lam * x for x in v]
+
+
+def _add(a: list[Tensor], b: list[Tensor]) -> list[Tensor]:
+    return [x + y for x, y in zip(a, b)]
+
+
+def _individual(losses, players, create_graph) -> list[list[Tensor]]:
+    """xi: each player's gradient of its own loss w.r.t. its own parameters."""
+    return [_grad(l.sum(), p, create_graph) for l, p in zip(losses, players)]
+
+
+def _hvp_of_half_norm(vec: list[Tensor], flat_params: list[Tensor]) -> list[Tensor]:
+    """grad_w of 1/2 ||vec(w)||^2 = J_vec^T vec (vec built with create_graph=True)."""
+    half_sq = 0.5 * sum((v * v).sum() for v in vec)
+    if not half_sq.requires_grad:  # vec is constant in w: its Jacobian is zero
+        return [torch.zeros_like(p) for p in flat_params]
+    return _grad(half_sq, flat_params)
+
+
+def _jvp_of_field(field_: list[Tensor], flat_params: list[Tensor], v: list[Tensor]) -> list[Tensor]:
+    """J v for a vector field built with create_graph=True, by the double-backward trick."""
+    live = [f for f in field_ if f.requires_grad]  # constant entries have zero Jacobian rows
+    if not live:
+        return [torch.zeros_like(f) for f in field_]
+    dummies = [torch.zeros_like(f, requires_grad=True) for f in live]
+    jt_u = torch.autograd.grad(
+        live, flat_params, grad_outputs=dummies, create_graph=True, retain_graph=True,
+        allow_unused=True,
+    )
+    pairs = [(g, vv) for g, vv in zip(jt_u, v) if g is not None and g.requires_grad]
+    if not pairs:
+        return [torch.zeros_like(f) for f in field_]
+    jv = torch.autograd.grad(
+        [g for g, _ in pairs], dummies, grad_outputs=[vv for _, vv in pairs],
+        retain_graph=True, allow_unused=True,
+    )
+    jv_live = iter(torch.zeros_like(d) if g is None else g for d, g in zip(dummies, jv))
+    return [next(jv_live) if f.requires_grad else torch.zeros_like(f) for f in field_]
+
+
+def _sign(x: Tensor) -> Tensor:
+    return torch.sign(x)
+
+
+def direction(
+    method: str,
+    losses: Sequence[Tensor],
+    params,
+    lam: float = 1.0,
+    collective_loss: Tensor | None = None,
+    *,
+    batched: bool = False,
+    sga_align: bool = True,
+    svo_angle: float = math.pi / 4,
+    svo_weight: float = 0.2,
+    sl_self_interest: float | None = None,
+    info: DirectionInfo | None = None,
+):
+    """Update direction (for descent) of a gradient-based multi-player learner.
+
+    Parameters
+    ----------
+    method:
+        ``simul_ind``  xi, each player's gradient of its own loss;
+        ``simul_co``   xi_c, gradient of the collective loss;
+        ``cga``        xi + lam * H^T xi (consensus / Hamiltonian correction);
+        ``sga``        xi + lam * A^T xi, A the antisymmetric part of the game
+                       Hessian; with ``sga_align`` lam's sign follows Balduzzi
+                       et al. (2018): sign(<xi, H^T xi><A^T xi, H^T xi>/d + 0.1);
+        ``aga``        xi_c + lam' (xi + H_c xi_c), lam' = |lam| * sign(<xi_c, g>
+                       (<xi, g> + ||g||^2)) with g = H_c xi_c; lam' = 0 when
+                       that sign is 0 (AgA then equals Simul-Co);
+        ``svo``        Simul-Ind on Social-Value-Orientation shaped losses;
+        ``sl``         Simul-Ind on self-interest-level reward exchange.
+    losses:
+        One loss tensor per player (graph attached). See module docstring.
+    params:
+        One tensor or list of tensors per player.
+    lam:
+        Magnitude of the adjustment for cga/sga/aga.
+    collective_loss:
+        Defaults to the (elementwise) sum of the players' losses.
+    batched:
+        First dimension of every parameter indexes independent games.
+    info:
+        Optional :class:`DirectionInfo`, filled with the signed lambda used.
+
+    Returns
+    -------
+    Directions shaped like ``params``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    players = _players(params)
+    if len(losses) != len(players):
+        raise ValueError(f"got {len(losses)} losses for {len(players)} players")
+    sizes = [len(p) for p in players]
+    flat = [t for p in players for t in p]
+
+    if method == "svo":
+        losses = svo_losses(losses, angle=svo_angle, weight=svo_weight)
+        method = "simul_ind"
+    elif method == "sl":
+        if sl_self_interest is None:
+            raise ValueError("method 'sl' needs sl_self_interest (the share s of own reward kept)")
+        losses = sl_losses(losses, s=sl_self_interest)
+        method = "simul_ind"
+
+    if method == "simul_ind":
+        return _restore(params, _individual(losses, players, create_graph=False))
+
+    if method in ("simul_co", "aga"):
+        if collective_loss is None:
+            collective_loss = sum(losses)
+        need_graph = method == "aga"
+        xi_c = _grad(collective_loss.sum(), flat, create_graph=need_graph)
+        if method == "simul_co":
+            return _restore(params, _split(xi_c, sizes))
+        xi = [g.detach() for g in sum(_individual(losses, players, create_graph=False), [])]
+        g = _hvp_of_half_norm(xi_c, flat)  # H_c xi_c
+        xi_c = [x.detach() for x in xi_c]
+        s = _sign(_dot(xi_c, g, batched) * (_dot(xi, g, batched) + _dot(g, g, batched)))
+        lam_signed = abs(lam) * s
+        if info is not None:
+            info.lam = lam_signed.detach()
+        out = _add(xi_c, _scale(lam_signed, _add(xi, g), batched))
+        return _restore(params, _split(out, sizes))
+
+    # cga / sga: corrections built from the individual game's Hessian H
+    xi_graph = sum(_individual(losses, players, create_graph=True), [])
+    ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
+    xi = [x.detach() for x in xi_graph]
+    if method == "cga":
+        if info is not None:
+            info.lam = torch.as_tensor(lam, dtype=xi[0].dtype)
+        return _restore(params, _split(_add(xi, _scale(lam, ht_xi, batched)), sizes))
+
+    h_xi = _jvp_of_field(xi_graph, flat, xi)  # H xi
+    at_xi = [0.5 * (a - b) for a, b in zip(ht_xi, h_xi)]  # A^T xi = (H^T - H) xi / 2
+    lam_signed: Tensor | float = lam
+    if sga_align:
+        d = sum(x[0].numel() if batched else x.numel() for x in xi)
+        align = _dot(xi, ht_xi, batched) * _dot(at_xi, ht_xi, batched) / d + SGA_ALIGN_EPS
+        lam_signed = abs(lam) * _sign(align)
+    if info is not None:
+        info.lam = torch.as_tensor(lam_signed, dtype=xi[0].dtype).detach()
+    return _restore(params, _split(_add(xi, _scale(lam_signed, at_xi, batched)), sizes))

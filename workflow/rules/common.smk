@@ -1,0 +1,53 @@
+# Shared helpers: config validation, scale resolution, output paths, job arguments.
+import json
+import shlex
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from mixedmotive.config import ConfigError, resolve  # noqa: E402
+
+try:
+    CFG = resolve(config)
+except ConfigError as err:
+    sys.exit(f"mixedmotive: {err}")
+
+SCALE = CFG["scale"]
+RES = f"results/{SCALE}"
+PY = shlex.quote(sys.executable)
+ALL_OUTPUTS = []  # every area appends its final figures and tables
+
+METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
+
+
+wildcard_constraints:
+    method=METHOD_NAMES,
+    seed=r"\d+",
+
+
+def section(name, **extra):
+    """An experiment's resolved config section, plus scale and device (for provenance)."""
+    return {**CFG[name], "scale": SCALE, "device": CFG["device"], **extra}
+
+
+def as_arg(obj):
+    return shlex.quote(json.dumps(obj, sort_keys=True))
+
+
+def seeds(name):
+    return range(CFG[name]["n_seeds"])
+
+
+def raw(name, methods=None):
+    """Raw-result files of experiment ``name`` for all its methods and seeds."""
+    return expand(
+        f"{RES}/{name}/{{method}}/seed{{seed}}.parquet",
+        method=methods or CFG[name]["methods"],
+        seed=seeds(name),
+    )
+
+
+def table(stem):
+    """The three files of one table."""
+    return multiext(f"tables/{stem}", ".pdf", ".csv", ".tex")
