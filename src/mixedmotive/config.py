@@ -73,18 +73,23 @@ def validate(config: dict, schema: dict | None = None, where: str = "config") ->
         raise ConfigError(f"invalid {where}: key '{_key_path(best)}': {_describe(best)}")
 
 
+def _merged(config: dict, scale: str) -> dict:
+    overrides = (config.get("scales") or {}).get(scale) or {}
+    merged = _deep_merge({k: v for k, v in config.items() if k != "scales"}, overrides)
+    merged["scale"] = scale
+    return merged
+
+
 def resolve(config: dict, scale: str | None = None) -> dict:
-    """Validate ``config`` and return it resolved at ``scale`` (default: config['scale'])."""
+    """Validate ``config`` at every scale and return it resolved at ``scale`` (default: config['scale'])."""
     validate(config)
     scale = scale or config.get("scale", "default")
     if scale not in SCALES:
         raise ConfigError(f"invalid config: key 'scale': {scale!r} is not one of {', '.join(SCALES)}")
-    overrides = config.get("scales", {}).get(scale, {}) or {}
-    base = {k: v for k, v in config.items() if k != "scales"}
-    resolved = _deep_merge(base, overrides)
-    resolved["scale"] = scale
-    validate(resolved, where=f"config at scale '{scale}'")
-    return resolved
+    # every scale is checked, so a typo in an override is caught before anybody runs that scale
+    for other in [scale] + [s for s in SCALES if s != scale]:
+        validate(_merged(config, other), where=f"config at scale '{other}'")
+    return _merged(config, scale)
 
 
 def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None) -> dict:

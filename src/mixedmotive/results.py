@@ -81,15 +81,22 @@ def provenance(*, experiment: str, method: str | None, seed: int | None, cfg: di
     }
 
 
-def _atomic_write(path: Path, write) -> None:
+def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    return Path(tmp)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through ``write(tmp_path)`` and rename into place; on failure nothing is left."""
+    path = Path(path)
+    tmp = _temp_beside(path)
     try:
-        write(tmp)
+        write(str(tmp))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -100,11 +107,20 @@ def sidecar(path: str | Path) -> Path:
 def write(frame: pd.DataFrame, path: str | Path, meta: dict) -> None:
     """Write ``frame`` to ``path`` (parquet) and ``meta`` to its .json sidecar, atomically.
 
-    The sidecar is written first so that an existing parquet always has its provenance.
+    Both files are written to temporaries first; only when both succeeded are they
+    renamed into place (sidecar first), so a failed write changes neither file.
     """
     path = Path(path)
-    _atomic_write(sidecar(path), lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2, default=str)))
-    _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    tmp_meta, tmp_frame = _temp_beside(sidecar(path)), _temp_beside(path)
+    try:
+        tmp_meta.write_text(json.dumps(meta, indent=2, default=str))
+        frame.to_parquet(str(tmp_frame), index=False)
+        os.replace(tmp_meta, sidecar(path))
+        os.replace(tmp_frame, path)
+    except BaseException:
+        tmp_meta.unlink(missing_ok=True)
+        tmp_frame.unlink(missing_ok=True)
+        raise
 
 
 def read(path: str | Path) -> tuple[pd.DataFrame, dict]:

@@ -18,8 +18,16 @@ from .aga_public_goods import simulate
 
 
 def run(cfg: dict, method: str | None, seed: int, device: str = "cpu") -> pd.DataFrame:
-    pgg = cfg["public_goods"]
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # timings must not depend on what else runs on the machine
+    try:
+        return _time_methods(cfg, seed, device)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _time_methods(cfg: dict, seed: int, device: str) -> pd.DataFrame:
+    pgg = cfg["public_goods"]
     rows = []
     for m in cfg["methods"]:
         simulate(pgg, m, seed, device)  # warm-up

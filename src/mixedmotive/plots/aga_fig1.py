@@ -14,7 +14,7 @@ import torch  # noqa: E402
 from .. import results  # noqa: E402
 from ..games import diffgame  # noqa: E402
 from ..results import _atomic_write  # noqa: E402
-from .style import colours, label, ordered  # noqa: E402
+from .style import colours, label, lam_text, linestyle, ordered  # noqa: E402
 
 
 def plot(inputs, out, cfg: dict) -> None:
@@ -34,14 +34,14 @@ def plot(inputs, out, cfg: dict) -> None:
         for m in ordered(shown.method.unique()):
             for _, traj in shown[shown.method == m].groupby("start"):
                 traj = traj.sort_values("step")
-                ax.plot(traj.a1, traj.a2, color=col[m], lw=1.8,
+                ax.plot(traj.a1, traj.a2, color=col[m], lw=2.0, ls=linestyle(m),
                         label=label(m) if traj.start.iloc[0] == shown.start.min() else None)
                 ax.plot(traj.a1.iloc[-1], traj.a2.iloc[-1], marker="*", ms=11, color=col[m], mec="k", mew=0.5)
             first = shown[shown.step == 0].drop_duplicates("start")
             ax.plot(first.a1, first.a2, "ko", ms=5)
         ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="$a_1$ (player 1)", ylabel="$a_2$ (player 2)", title=title)
     axes[0].legend(loc="lower left", fontsize=8, framealpha=0.9)
-    fig.suptitle(f"Two-player differentiable game: lr={cfg['lr']}, {cfg['steps']} steps, "
-                 f"λ={cfg['lam']}; dots = starts, stars = ends", fontsize=10)
+    fig.suptitle(f"Two-player differentiable game, SGD lr={cfg['lr']:g}, {cfg['steps']} steps, "
+                 f"{lam_text(cfg['lam'])}; dots = starts, stars = ends", fontsize=10)
     _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf"))
     plt.close(fig)

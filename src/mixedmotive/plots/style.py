@@ -22,3 +22,14 @@ def colours() -> dict[str, tuple]:
 def ordered(methods) -> list[str]:
     methods = list(dict.fromkeys(methods))
     return sorted(methods, key=lambda m: ORDER.index(m) if m in ORDER else len(ORDER))
+
+
+LINESTYLES = {"simul_ind": "-", "cga": "--", "sga": ":", "svo": "-.", "simul_co": "-", "sl": "--", "aga": "-."}
+
+
+def linestyle(method: str) -> str:
+    return LINESTYLES.get(method, "-")
+
+
+def lam_text(lam: dict) -> str:
+    return ", ".join(f"λ_{label(m)}={v:g}" for m, v in lam.items())

@@ -1,0 +1,184 @@
+"""Tests of ``mixedmotive.config``: loading, scale overrides, validation messages, devices."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import yaml
+
+from mixedmotive import config
+from mixedmotive.config import ConfigError
+
+CONFIG_PATH = config.ROOT / "config" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    with open(CONFIG_PATH) as fh:
+        return yaml.safe_load(fh)
+
+
+def _mutated(raw, mutate):
+    c = copy.deepcopy(raw)
+    mutate(c)
+    return c
+
+
+# ------------------------------------------------------------------ loading
+
+
+@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+def test_load_each_scale(scale):
+    cfg = config.load(scale=scale)
+    assert cfg["scale"] == scale
+    assert "scales" not in cfg
+    for section in ("aga_diffgame", "aga_public_goods", "aga_runtime", "claims"):
+        assert isinstance(cfg[section], dict)
+    assert cfg["device"] in ("auto", "cpu", "cuda")
+
+
+def test_load_without_scale_uses_file_scale(raw):
+    assert config.load()["scale"] == raw["scale"]
+
+
+def test_smoke_overrides_applied(raw):
+    smoke, default = config.load(scale="smoke"), config.load(scale="default")
+    ov = raw["scales"]["smoke"]
+    assert smoke["aga_public_goods"]["runs"] == ov["aga_public_goods"]["runs"]
+    assert default["aga_public_goods"]["runs"] == raw["aga_public_goods"]["runs"]
+    assert smoke["aga_public_goods"]["runs"] != default["aga_public_goods"]["runs"]
+    assert smoke["aga_public_goods"]["max_steps"] == ov["aga_public_goods"]["max_steps"]
+    assert smoke["aga_diffgame"]["steps"] == ov["aga_diffgame"]["steps"]
+    assert smoke["aga_runtime"]["repeats"] == ov["aga_runtime"]["repeats"]
+    # deep merge: the nested override replaces n only, lo/hi stay from the base
+    assert smoke["aga_diffgame"]["start_grid"] == {**raw["aga_diffgame"]["start_grid"],
+                                                   "n": ov["aga_diffgame"]["start_grid"]["n"]}
+    # keys not overridden keep their base value
+    assert smoke["aga_public_goods"]["k"] == raw["aga_public_goods"]["k"]
+    assert smoke["claims"] == raw["claims"]
+
+
+def test_paper_overrides_applied(raw):
+    paper = config.load(scale="paper")
+    ov = raw["scales"]["paper"]
+    assert paper["aga_diffgame"]["start_grid"]["n"] == ov["aga_diffgame"]["start_grid"]["n"]
+    assert paper["aga_runtime"]["repeats"] == ov["aga_runtime"]["repeats"]
+
+
+def test_resolve_does_not_mutate_input(raw):
+    c = copy.deepcopy(raw)
+    config.resolve(c, "smoke")
+    assert c == raw
+
+
+def test_resolve_scale_argument_beats_file_scale(raw):
+    c = _mutated(raw, lambda c: c.__setitem__("scale", "smoke"))
+    assert config.resolve(c)["scale"] == "smoke"
+    assert config.resolve(c, "paper")["scale"] == "paper"
+
+
+def test_resolve_without_scales_section(raw):
+    c = _mutated(raw, lambda c: c.pop("scales"))
+    assert config.resolve(c, "smoke")["aga_public_goods"]["runs"] == raw["aga_public_goods"]["runs"]
+
+
+# ------------------------------------------------------------------ validation errors
+
+
+@pytest.mark.parametrize(
+    "mutate, scale, must_contain",
+    [
+        # unknown method
+        (lambda c: c["aga_public_goods"].__setitem__("methods", ["aga", "magic"]), None,
+         ["aga_public_goods.methods", "magic"]),
+        (lambda c: c["aga_diffgame"].__setitem__("methods", ["bogus"]), None, ["aga_diffgame.methods", "bogus"]),
+        # n_seeds -1
+        (lambda c: c["aga_public_goods"].__setitem__("n_seeds", -1), None, ["aga_public_goods.n_seeds", "-1"]),
+        (lambda c: c["aga_diffgame"].__setitem__("n_seeds", 0), None, ["aga_diffgame.n_seeds"]),
+        # scale 'huge' in the file
+        (lambda c: c.__setitem__("scale", "huge"), None, ["scale", "huge"]),
+        # wrong types
+        (lambda c: c["aga_diffgame"].__setitem__("lr", "fast"), None, ["aga_diffgame.lr", "type"]),
+        (lambda c: c["aga_public_goods"].__setitem__("runs", 2.5), None, ["aga_public_goods.runs", "type"]),
+        (lambda c: c["aga_public_goods"].__setitem__("sga_align", "yes"), None, ["aga_public_goods.sga_align"]),
+        (lambda c: c["aga_runtime"].__setitem__("methods", "aga"), None, ["aga_runtime.methods"]),
+        # unknown keys
+        (lambda c: c["aga_diffgame"].__setitem__("stepz", 3), None, ["aga_diffgame.stepz", "unknown key"]),
+        (lambda c: c.__setitem__("aga_publicgoods", {}), None, ["aga_publicgoods", "unknown key"]),
+        (lambda c: c["claims"].__setitem__("near_tolerance", 0.1), None, ["claims.near_tolerance"]),
+        # out of range
+        (lambda c: c["aga_public_goods"].__setitem__("k", 2.0), None, ["aga_public_goods.k"]),
+        (lambda c: c["aga_public_goods"].__setitem__("lr", 0), None, ["aga_public_goods.lr"]),
+        (lambda c: c.__setitem__("device", "tpu"), None, ["device", "tpu"]),
+        # missing section
+        (lambda c: c.pop("claims"), None, ["claims"]),
+        # invalid overrides inside scales.smoke: the message names the scale and the key
+        (lambda c: c["scales"]["smoke"]["aga_public_goods"].__setitem__("runs", 0), "smoke",
+         ["smoke", "aga_public_goods.runs"]),
+        (lambda c: c["scales"]["smoke"]["aga_diffgame"].__setitem__("methods", ["nope"]), "smoke",
+         ["smoke", "aga_diffgame.methods"]),
+        (lambda c: c["scales"]["smoke"]["aga_public_goods"].__setitem__("runz", 3), "smoke",
+         ["smoke", "aga_public_goods.runz"]),
+        (lambda c: c["scales"]["paper"]["aga_runtime"].__setitem__("repeats", -2), "paper",
+         ["paper", "aga_runtime.repeats"]),
+        # an unknown scale name inside scales
+        (lambda c: c["scales"].__setitem__("huge", {}), None, ["scales.huge"]),
+    ],
+)
+def test_resolve_error_names_key(raw, mutate, scale, must_contain):
+    with pytest.raises(ConfigError) as err:
+        config.resolve(_mutated(raw, mutate), scale)
+    msg = str(err.value)
+    for part in must_contain:
+        assert part in msg, f"{part!r} not in {msg!r}"
+
+
+def test_resolve_scale_argument_huge(raw):
+    with pytest.raises(ConfigError, match=r"'scale'.*huge"):
+        config.resolve(copy.deepcopy(raw), "huge")
+    with pytest.raises(ConfigError, match="scale"):
+        config.load(scale="huge")
+
+
+def test_config_error_is_value_error():
+    assert issubclass(ConfigError, ValueError)
+
+
+def test_smoke_override_error_only_when_top_level_valid(raw):
+    # the base config itself valid, only the override bad: resolving at smoke fails
+    bad = _mutated(raw, lambda c: c["scales"]["smoke"]["aga_public_goods"].__setitem__("runs", 0))
+    with pytest.raises(ConfigError, match="scale 'smoke'"):
+        config.resolve(bad, "smoke")
+
+
+def test_load_from_path(tmp_path, raw):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(_mutated(raw, lambda c: c["aga_public_goods"].__setitem__("runs", 3))))
+    assert config.load(p, scale="default")["aga_public_goods"]["runs"] == 3
+    p.write_text(yaml.safe_dump(_mutated(raw, lambda c: c["aga_public_goods"].__setitem__("runs", -3))))
+    with pytest.raises(ConfigError, match="aga_public_goods.runs"):
+        config.load(p)
+
+
+# ------------------------------------------------------------------ devices
+
+
+def test_resolve_device_cpu():
+    assert config.resolve_device("cpu") == "cpu"
+
+
+def test_resolve_device_cuda_without_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="device"):
+        config.resolve_device("cuda")
+    assert config.resolve_device("auto") == "cpu"
+    assert config.resolve_device() == "cpu"
+
+
+def test_resolve_device_with_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.resolve_device("cuda") == "cuda"
+    assert config.resolve_device("auto") == "cuda"
+    assert config.resolve_device("cpu") == "cpu"

@@ -1,0 +1,344 @@
+"""End-to-end tests of the Snakemake workflow (Snakefile, workflow/rules, config validation).
+
+Every test runs Snakemake in a temporary copy of the repository (tracked files plus
+untracked, non-ignored ones), never in the checkout itself, so that it neither disturbs
+nor is disturbed by a run in progress there.  ``PYTHONPATH`` points the jobs at the
+copy's ``src`` so that the copy is self-contained (the editable install would otherwise
+import the checkout's package).  The smoke-scale run is done once per session and
+shared by the tests marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SMOKE = ["--config", "scale=smoke"]
+
+FIGURES = ["figures/aga_fig1_trajectories.pdf", "figures/aga_fig4_public_goods_scatter.pdf"]
+TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "claims")
+          for ext in (".pdf", ".csv", ".tex")]
+EXPECTED_OUTPUTS = FIGURES + TABLES
+VERDICTS = {"reproduced", "not reproduced", "not run"}
+RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectories",
+         "aga_table1_public_goods", "aga_fig4_public_goods_scatter", "aga_table3_runtime", "claims"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _repo_files() -> list[str]:
+    out = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return [p for p in out.split("\0") if p]
+
+
+def _copy_repo(dest: Path, git: bool = False) -> Path:
+    """Copy the repository's files into ``dest``; with ``git``, make it a one-commit repo.
+
+    The commit gives the provenance sidecars a real sha to record (the package finds it
+    from its own location, which is the copy).  Nothing is done to the original checkout.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in _repo_files():
+        src = REPO / rel
+        if src.is_file():  # tracked files deleted in the working tree are skipped
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    if git:
+        ident = ["-c", "user.name=mixedmotive tests", "-c", "user.email=tests@invalid", "-c", "commit.gpgsign=false"]
+        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "test copy"]):
+            subprocess.run(["git", *ident, *cmd], cwd=dest, check=True, capture_output=True)
+    return dest
+
+
+def _env(root: Path) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), env.get("PYTHONPATH")]))
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def snakemake(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake ARGS`` in ``root``; stdout and stderr are captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=root, env=_env(root),
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def output_of(proc: subprocess.CompletedProcess) -> str:
+    return (proc.stdout or "") + (proc.stderr or "")
+
+
+def scheduled_rules(text: str) -> list[str]:
+    """Names of the rules of the jobs a Snakemake run (or dry run) printed."""
+    return re.findall(r"^\s*(?:local)?rule (\w+):", text, flags=re.M)
+
+
+def mtimes(root: Path, pattern: str) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in sorted(root.glob(pattern)) if p.is_file()}
+
+
+def _fail_msg(proc: subprocess.CompletedProcess, what: str) -> str:
+    return f"{what} (exit {proc.returncode}); output:\n{output_of(proc)[-6000:]}"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def make_copy(tmp_path_factory):
+    """Factory: a fresh copy of the repository in a new temporary directory."""
+
+    def make(name: str = "copy", git: bool = False) -> Path:
+        return _copy_repo(tmp_path_factory.mktemp(name) / "repo", git=git)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def smoke_copy(make_copy) -> Path:
+    return make_copy("smoke", git=True)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(smoke_copy):
+    """The whole smoke DAG, run once: ``snakemake --cores 2 --config scale=smoke``."""
+    proc = snakemake(smoke_copy, "--cores", "2", *SMOKE, timeout=600)
+    return smoke_copy, proc
+
+
+@pytest.fixture()
+def smoke_root(smoke_run) -> Path:
+    root, proc = smoke_run
+    assert proc.returncode == 0, _fail_msg(proc, "the smoke run failed")
+    return root
+
+
+# --------------------------------------------------------------------------- 1. the smoke DAG
+
+
+@pytest.mark.slow
+def test_smoke_run_produces_every_output(smoke_root):
+    root = smoke_root
+    missing = [p for p in EXPECTED_OUTPUTS if not (root / p).is_file()]
+    assert not missing, f"missing outputs: {missing}"
+    for p in EXPECTED_OUTPUTS:
+        assert (root / p).stat().st_size > 0, f"{p} is empty"
+        if p.endswith(".pdf"):
+            assert (root / p).read_bytes()[:4] == b"%PDF", f"{p} is not a PDF"
+    for stem in ("aga_table1_public_goods", "aga_table3_runtime", "claims"):
+        assert len(pd.read_csv(root / f"tables/{stem}.csv")) > 0, f"tables/{stem}.csv has no rows"
+        assert r"\begin{tabular}" in (root / f"tables/{stem}.tex").read_text()
+
+
+@pytest.mark.slow
+def test_smoke_claims_table_has_one_verdict_per_registered_claim(smoke_root):
+    from mixedmotive.analysis.claims import load_registry
+
+    claims = pd.read_csv(smoke_root / "tables/claims.csv", keep_default_na=False)
+    assert "verdict" in claims.columns
+    assert set(claims.verdict) <= VERDICTS, f"unexpected verdicts: {set(claims.verdict) - VERDICTS}"
+    registry = load_registry()
+    assert len(claims) == len(registry)
+    assert sorted(claims["id"]) == sorted(registry), "claims.csv must have exactly one row per registered claim"
+
+
+@pytest.mark.slow
+def test_smoke_raw_results_have_provenance_sidecars(smoke_root):
+    from mixedmotive.config import config_hash, load
+
+    root = smoke_root
+    cfg = load(root / "config" / "config.yaml", scale="smoke")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+    expected = {
+        f"results/smoke/{exp}/{m}/seed{s}.parquet"
+        for exp in ("aga_diffgame", "aga_public_goods")
+        for m in cfg[exp]["methods"]
+        for s in range(cfg[exp]["n_seeds"])
+    } | {"results/smoke/aga_runtime/all/seed0.parquet"}
+    found = {str(p.relative_to(root)) for p in (root / "results" / "smoke").rglob("*.parquet")}
+    assert expected <= found, f"missing raw results: {sorted(expected - found)}"
+
+    for rel in sorted(found):
+        parquet = root / rel
+        side = parquet.with_suffix(".json")
+        assert side.is_file(), f"{rel} has no .json sidecar"
+        meta = json.loads(side.read_text())
+        for key in ("git_sha", "config_hash", "seed", "versions", "device"):
+            assert key in meta, f"{side.name} of {rel} lacks {key!r}"
+        assert meta["git_sha"] in (head, head + "-dirty"), f"{rel}: git_sha {meta['git_sha']!r} is not HEAD {head}"
+        assert re.fullmatch(r"[0-9a-f]{16}", meta["config_hash"])
+        assert meta["config_hash"] == config_hash(meta["config"])
+        assert meta["seed"] == int(re.search(r"seed(\d+)\.parquet$", rel).group(1))
+        assert isinstance(meta["versions"], dict) and meta["versions"].get("torch")
+        assert meta["device"] in ("cpu", "cuda") or meta["device"].startswith("cuda:")
+        assert meta["scale"] == "smoke"
+        assert len(pd.read_parquet(parquet)) > 0
+
+
+# --------------------------------------------------------------------------- 2. up to date afterwards
+
+
+@pytest.mark.slow
+def test_second_dry_run_has_nothing_to_do(smoke_root):
+    proc = snakemake(smoke_root, "--cores", "2", *SMOKE, "-n")
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "dry run failed")
+    assert "Nothing to be done" in out, _fail_msg(proc, "a second run would do something")
+    assert scheduled_rules(out) == [], f"jobs scheduled: {scheduled_rules(out)}"
+    assert "Job stats" not in out
+
+
+# --------------------------------------------------------------------------- 3. targeted rebuild
+
+
+@pytest.mark.slow
+def test_deleted_figure_is_rebuilt_alone(smoke_root):
+    root = smoke_root
+    target = "figures/aga_fig4_public_goods_scatter.pdf"
+    raw_before = mtimes(root, "results/**/*")
+    assert raw_before, "no raw results"
+    others_before = {p: (root / p).stat().st_mtime_ns for p in EXPECTED_OUTPUTS if p != target}
+    (root / target).unlink()
+
+    # the target goes before --config, which takes every following word as a key=value pair
+    proc = snakemake(root, target, "--cores", "2", *SMOKE)
+    assert proc.returncode == 0, _fail_msg(proc, "rebuilding the figure failed")
+    assert (root / target).read_bytes()[:4] == b"%PDF"
+    assert scheduled_rules(output_of(proc)) == ["aga_fig4_public_goods_scatter"]
+    assert mtimes(root, "results/**/*") == raw_before, "raw results were rewritten"
+    assert {p: (root / p).stat().st_mtime_ns for p in others_before} == others_before
+
+
+# --------------------------------------------------------------------------- 4. invalid configs
+
+
+def _with(cfg: dict, path: str, value) -> dict:
+    out = copy.deepcopy(cfg)
+    *parents, last = path.split(".")
+    node = out
+    for key in parents:
+        node = node[key]
+    node[last] = value(node.get(last)) if callable(value) else value
+    return out
+
+
+BAD_CONFIGS = {
+    # id: (change to config/config.yaml, or None for --config scale=huge; key the message must name)
+    "unknown-method": (("aga_public_goods.methods", lambda ms: [*ms, "magic"]), "aga_public_goods.methods"),
+    "negative-n_seeds": (("aga_public_goods.n_seeds", -2), "aga_public_goods.n_seeds"),
+    "unknown-scale": (None, "scale"),
+    "wrong-type": (("aga_public_goods.runs", "fifty"), "aga_public_goods.runs"),
+    "unknown-key": (("aga_public_goods.learning_rate", 0.1), "aga_public_goods.learning_rate"),
+    "bad-scale-override": (("scales.smoke.aga_public_goods.n_seeds", 0), "aga_public_goods.n_seeds"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CONFIGS))
+def test_invalid_config_is_rejected_before_any_job(case, make_copy):
+    change, key = BAD_CONFIGS[case]
+    root = make_copy(f"bad-{case}")
+    if change is None:
+        args = ["--config", "scale=huge"]
+    else:
+        base = yaml.safe_load((root / "config" / "config.yaml").read_text())
+        (root / "bad.yaml").write_text(yaml.safe_dump(_with(base, *change), sort_keys=False))
+        args = ["--configfile", "bad.yaml", "--config", "scale=smoke"]
+
+    proc = snakemake(root, "--cores", "2", *args, timeout=120)
+    out = output_of(proc)
+    assert proc.returncode != 0, _fail_msg(proc, "an invalid config was accepted")
+    lines = [ln for ln in out.splitlines() if ln.startswith("mixedmotive: invalid config")]
+    assert len(lines) == 1, f"expected one 'mixedmotive: invalid config' line, got {lines}; output:\n{out}"
+    assert re.search(rf"'{re.escape(key)}(\.\d+)?'", lines[0]), f"{lines[0]!r} does not name {key!r}"
+    assert not (root / "results").exists(), "results/ was written"
+    assert not list(root.glob("figures/*.pdf")), "figures were written"
+    assert not list(root.glob("tables/*.pdf")), "tables were written"
+
+
+# --------------------------------------------------------------------------- 5. profile and lint
+
+
+def test_slurm_profile_dry_run(make_copy):
+    root = make_copy("slurm")
+    proc = snakemake(root, "--profile", "profiles/slurm", "-n", *SMOKE, timeout=120)
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "dry run with the slurm profile failed")
+    assert set(scheduled_rules(out)) >= set(RULES), f"not all rules scheduled: {sorted(set(scheduled_rules(out)))}"
+    assert not (root / "results").exists()
+
+
+def test_lint_is_clean(make_copy):
+    root = make_copy("lint")
+    proc = snakemake(root, "--lint", timeout=120)
+    assert proc.returncode == 0, _fail_msg(proc, "snakemake --lint reports problems")
+
+
+# --------------------------------------------------------------------------- 6. report
+
+
+@pytest.mark.slow
+def test_report(smoke_root):
+    root = smoke_root
+    before = mtimes(root, "results/**/*")
+    proc = snakemake(root, *SMOKE, "--report", "report.html", timeout=180)
+    out = output_of(proc)
+    if proc.returncode != 0 and re.search(r"report.*plugin|plugin.*report", out, flags=re.I | re.S) and \
+            re.search(r"not (found|installed)|no module|unknown", out, flags=re.I):
+        pytest.skip(f"Snakemake's report plugin is unavailable: {out.strip().splitlines()[-1]}")
+    assert proc.returncode == 0, _fail_msg(proc, "snakemake --report failed")
+    reports = [p for p in (root / "report.html", root / "report.zip") if p.is_file()]
+    assert reports, "no report file written"
+    assert reports[0].stat().st_size > 0
+    if reports[0].suffix == ".html":
+        assert "<html" in reports[0].read_text(errors="replace")[:5000].lower()
+    assert mtimes(root, "results/**/*") == before, "--report must not rerun jobs"
+
+
+# --------------------------------------------------------------------------- 7. determinism of the trainer
+
+
+def test_trainer_is_deterministic_per_seed(smoke_copy, tmp_path):
+    from mixedmotive.config import load
+
+    root = smoke_copy
+    cfg = load(root / "config" / "config.yaml", scale="smoke")
+    section = {**cfg["aga_public_goods"], "scale": cfg["scale"], "device": cfg["device"]}
+
+    def train(seed: int, name: str) -> pd.DataFrame:
+        out = tmp_path / name
+        proc = subprocess.run(
+            [sys.executable, "-m", "mixedmotive", "train", "aga_public_goods", "--method", "aga",
+             "--seed", str(seed), "--config-json", json.dumps(section), "--out", str(out)],
+            cwd=tmp_path, env=_env(root), capture_output=True, text=True, timeout=180,
+        )
+        assert proc.returncode == 0, _fail_msg(proc, f"training seed {seed} failed")
+        assert json.loads(out.with_suffix(".json").read_text())["seed"] == seed
+        return pd.read_parquet(out)
+
+    a, b, c = train(3, "a.parquet"), train(3, "b.parquet"), train(4, "c.parquet")
+    assert len(a) > 0
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+    def initial(frame):
+        return frame[frame.step == 0].sort_values("run")[["a1", "a2"]].to_numpy()
+
+    assert initial(a).shape == initial(c).shape == (section["runs"], 2)
+    assert not (initial(a) == initial(c)).all(), "seeds 3 and 4 start from the same contributions"
