@@ -67,6 +67,8 @@ def _copy_repo(dest: Path, git: bool = False) -> Path:
 
 def _env(root: Path) -> dict:
     env = dict(os.environ)
+    # the rules call `python`: make it this interpreter even when the venv is not activated
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "Agg")
     return env

@@ -3,10 +3,12 @@
 
 rule aga_diffgame:
     output:
-        f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.parquet",
-        f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.json",
+        table=f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.parquet",
+        meta=f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.json",
     params:
         cfg=as_arg(section("aga_diffgame")),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/aga_diffgame/{{method}}/seed{{seed}}.log",
     resources:
@@ -14,16 +16,18 @@ rule aga_diffgame:
         mem_mb=1000,
         cpus_per_task=1,
     shell:
-        "{PY} -m mixedmotive train aga_diffgame --method {wildcards.method} --seed {wildcards.seed}"
-        " --config-json {params.cfg} --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py train aga_diffgame --method {wildcards.method} --seed {wildcards.seed}"
+        " --config-json {params.cfg} --out {output.table} > {log} 2>&1"
 
 
 rule aga_public_goods:
     output:
-        f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.parquet",
-        f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.json",
+        table=f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.parquet",
+        meta=f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.json",
     params:
         cfg=as_arg(section("aga_public_goods")),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/aga_public_goods/{{method}}/seed{{seed}}.log",
     resources:
@@ -31,16 +35,18 @@ rule aga_public_goods:
         mem_mb=1000,
         cpus_per_task=1,
     shell:
-        "{PY} -m mixedmotive train aga_public_goods --method {wildcards.method} --seed {wildcards.seed}"
-        " --config-json {params.cfg} --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py train aga_public_goods --method {wildcards.method} --seed {wildcards.seed}"
+        " --config-json {params.cfg} --out {output.table} > {log} 2>&1"
 
 
 rule aga_runtime:
     output:
-        f"{RES}/aga_runtime/all/seed0.parquet",
-        f"{RES}/aga_runtime/all/seed0.json",
+        table=f"{RES}/aga_runtime/all/seed0.parquet",
+        meta=f"{RES}/aga_runtime/all/seed0.json",
     params:
         cfg=as_arg(section("aga_runtime", public_goods=CFG["aga_public_goods"])),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/aga_runtime/all/seed0.log",
     resources:
@@ -48,8 +54,8 @@ rule aga_runtime:
         mem_mb=1000,
         cpus_per_task=1,
     shell:
-        "{PY} -m mixedmotive train aga_runtime --seed 0 --config-json {params.cfg}"
-        " --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py train aga_runtime --seed 0 --config-json {params.cfg}"
+        " --out {output.table} > {log} 2>&1"
 
 
 rule aga_fig1_trajectories:
@@ -63,28 +69,33 @@ rule aga_fig1_trajectories:
         ),
     params:
         cfg=as_arg(CFG["aga_diffgame"]),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/plots/aga_fig1_trajectories.log",
     shell:
-        "{PY} -m mixedmotive plot aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table1_public_goods:
     input:
         raw("aga_public_goods"),
     output:
-        report(
-            table("aga_table1_public_goods")[0],
+        pdf=report(
+            "tables/aga_table1_public_goods.pdf",
             caption="../report/aga_table1_public_goods.rst",
             category="AgA",
         ),
-        table("aga_table1_public_goods")[1:],
+        csv="tables/aga_table1_public_goods.csv",
+        tex="tables/aga_table1_public_goods.tex",
     params:
         cfg=as_arg(CFG["aga_public_goods"]),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/plots/aga_table1_public_goods.log",
     shell:
-        "{PY} -m mixedmotive plot aga_table1_public_goods {input} --config-json {params.cfg} --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table1_public_goods {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 rule aga_fig4_public_goods_scatter:
@@ -98,26 +109,31 @@ rule aga_fig4_public_goods_scatter:
         ),
     params:
         cfg=as_arg(CFG["aga_public_goods"]),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/plots/aga_fig4_public_goods_scatter.log",
     shell:
-        "{PY} -m mixedmotive plot aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table3_runtime:
     input:
-        rules.aga_runtime.output[0],
+        rules.aga_runtime.output.table,
     output:
-        report(
-            table("aga_table3_runtime")[0],
+        pdf=report(
+            "tables/aga_table3_runtime.pdf",
             caption="../report/aga_table3_runtime.rst",
             category="AgA",
         ),
-        table("aga_table3_runtime")[1:],
+        csv="tables/aga_table3_runtime.csv",
+        tex="tables/aga_table3_runtime.tex",
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/plots/aga_table3_runtime.log",
     shell:
-        "{PY} -m mixedmotive plot aga_table3_runtime {input} --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table3_runtime {input} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [

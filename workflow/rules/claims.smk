@@ -3,7 +3,7 @@
 CLAIM_INPUTS = [
     *raw("aga_diffgame"),
     *raw("aga_public_goods"),
-    rules.aga_runtime.output[0],
+    rules.aga_runtime.output.table,
 ]
 
 
@@ -11,19 +11,21 @@ rule claims:
     input:
         CLAIM_INPUTS,
     output:
-        report(
+        pdf=report(
             "tables/claims.pdf",
             caption="../report/claims.rst",
             category="Claims",
         ),
-        "tables/claims.csv",
-        "tables/claims.tex",
+        csv="tables/claims.csv",
+        tex="tables/claims.tex",
     params:
         cfg=as_arg(CFG["claims"]),
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/plots/claims.log",
     shell:
-        "{PY} -m mixedmotive claims {input} --config-json {params.cfg} --out {output[0]} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py claims {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += ["tables/claims.pdf", "tables/claims.csv", "tables/claims.tex"]

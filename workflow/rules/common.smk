@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 
 from mixedmotive.config import ConfigError, resolve  # noqa: E402
 
@@ -15,7 +16,6 @@ except ConfigError as err:
 
 SCALE = CFG["scale"]
 RES = f"results/{SCALE}"
-PY = shlex.quote(sys.executable)
 ALL_OUTPUTS = []  # every area appends its final figures and tables
 
 METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
