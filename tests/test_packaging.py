@@ -92,3 +92,15 @@ def test_requires_python_at_least_311(pyproject):
         f"requires-python {requires!r} admits Python older than 3.11"
     )
     assert any(Version(v) in spec for v in ("3.11", "3.12", "3.13")), f"requires-python {requires!r} admits nothing"
+
+
+def test_readme_test_command_is_what_ci_runs():
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    blocks = re.findall(r"```bash\n(.*?)```", (root / "README.md").read_text(), re.S)
+    readme_cmds = [line.strip() for b in blocks for line in b.splitlines() if "pytest" in line]
+    ci = [line.strip() for line in (root / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
+    assert readme_cmds, "README has no test command"
+    assert readme_cmds[0] == ci[-1], "README's test command and .ci/run's command differ"

@@ -202,3 +202,16 @@ def test_versions_and_device_name():
     v = results.versions()
     assert set(v) >= {"python", "mixedmotive", "torch", "numpy", "pandas", "matplotlib", "snakemake"}
     assert "logical cores" in results.device_name("cpu")
+
+
+def test_outputs_follow_the_umask_not_mkstemps_0600(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "seed0.parquet"
+        results.write(_frame(), path, {"v": 1})
+        assert (path.stat().st_mode & 0o777) == 0o644
+        assert (results.sidecar(path).stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(old)

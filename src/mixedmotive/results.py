@@ -81,10 +81,21 @@ def provenance(*, experiment: str, method: str | None, seed: int | None, cfg: di
     }
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _temp_beside(path: Path) -> Path:
+    """An empty temp file next to ``path`` with the permissions a plain open() would give.
+
+    (mkstemp creates 0600 files; without the chmod every output would be private.)
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
     return Path(tmp)
 
 

@@ -1,0 +1,115 @@
+"""Reciprocators IPD-Rollout figure (p. 6): one Reciprocator (player 1) vs one NL-PPO (player 2).
+
+Each episode: reset ``batch`` parallel games, roll out ``T`` steps with both policies
+sampling, then each agent learns once from the episode (the Reciprocator refreshes
+its baseline and adds w * r_RR first; see :mod:`mixedmotive.agents.ipd_rollout`).
+One row per episode:
+
+========================  ============================================================
+episode                   0-based episode index (the row logs the rollout *before* the update)
+recip_rr_mean             mean w * r_RR per step over T x batch (the figure's left axis)
+p_coop_recip, p_coop_nl   P(cooperate) = 1 - P(defect) of each policy, averaged over the
+                          visited states of all T steps and the batch (the figure's right
+                          axis; its expectation equals the authors' empirical action mean)
+reward_recip, reward_nl   mean extrinsic reward per step
+coop_rate_recip/_nl       empirical fraction of C actions (the authors' logged quantity)
+recip_voi_on_other        mean VI^{i->j};  recip_voi_from_other: mean VI^{j->i}
+baseline_refreshed        whether the influence baseline was refreshed this episode
+seed                      the seed
+========================  ============================================================
+
+Config keys (the experiment's section; all required unless a default is given):
+
+=================  =========  =========  =========  ======================================
+key                smoke      default    paper      meaning
+=================  =========  =========  =========  ======================================
+episodes           6          300        1000       training episodes (README: 1000, later 500)
+batch              64         2048       2048       parallel games
+T                  8          32         32         steps per episode
+lr                 0.005      0.005      0.005      Adam learning rate (both agents)
+epochs             10         10         10         PPO epochs (full-batch Adam steps) per episode
+clip               0.1        0.1        0.1        PPO clip epsilon
+gamma              0.96       0.96       0.96       discount
+entropy_coef       0.02       0.02       0.02       entropy bonus
+value_coef         0.5        0.5        0.5        critic MSE weight (optional, default 0.5)
+return_norm_eps    0.0        0.0        0.0        eps of the return z-normalisation (optional)
+latent             2          2          2          hidden units of the encoders (optional)
+state_encoding     onehot5    onehot5    onehot5    onehot5 | raw2 (optional, see agents)
+rr_weight          5.0        5.0        5.0        w, reciprocal-reward weight
+buffer_episodes    1          1          1          baseline FIFO buffer, in episodes
+target_period      3          3          3          baseline refresh period, in episodes
+=================  =========  =========  =========  ======================================
+
+``method`` is ignored (there is one pairing); ``seed`` seeds the network
+initialisation (``torch.manual_seed``) and the action sampling (a
+``torch.Generator`` on ``device``).  Deterministic on CPU for a seed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator, ppo_config
+from ..envs.ipd_rollout import IPDRolloutEnv
+
+RECIP, NL = 0, 1  # player index of each agent
+
+
+def make_agents(cfg: dict, device: str = "cpu") -> tuple[Reciprocator, NLPPO]:
+    ppo_cfg = ppo_config(cfg)
+    enc, latent = cfg.get("state_encoding", "onehot5"), cfg.get("latent", 2)
+    recip = Reciprocator(RECIP, ppo_cfg, rr_weight=cfg["rr_weight"], buffer_episodes=cfg["buffer_episodes"],
+                         target_period=cfg["target_period"], encoding=enc, latent=latent, device=device)
+    nl = NLPPO(NL, ppo_cfg, encoding=enc, latent=latent, device=device)
+    return recip, nl
+
+
+@torch.no_grad()
+def rollout(env: IPDRolloutEnv, agents, generator: torch.Generator | None = None) -> Episode:
+    """Play one batch of T-step games; ``agents[k]`` is player k."""
+    obs_t, act_t, rew_t, state_t, p_t = [], [], [], [], []
+    obs = env.reset()
+    done = False
+    while not done:
+        state_t.append(env.state)
+        a0, p0 = agents[0].act(obs[:, 0], generator)
+        a1, p1 = agents[1].act(obs[:, 1], generator)
+        actions = torch.stack([a0, a1], dim=1)
+        obs_t.append(obs)
+        act_t.append(actions)
+        p_t.append(torch.stack([p0, p1], dim=1))
+        obs, rewards, done, _ = env.step(actions)
+        rew_t.append(rewards)
+    return Episode(obs=torch.stack(obs_t), actions=torch.stack(act_t), rewards=torch.stack(rew_t),
+                   states=torch.stack(state_t), p_defect=torch.stack(p_t))
+
+
+def run(cfg: dict, method: str | None = None, seed: int = 0, device: str = "cpu") -> pd.DataFrame:
+    torch.manual_seed(seed)
+    recip, nl = make_agents(cfg, device)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    env = IPDRolloutEnv(cfg["batch"], cfg["T"], device=device)
+    rows = []
+    for episode in range(cfg["episodes"]):
+        ep = rollout(env, (recip, nl), gen)
+        p_coop = 1.0 - ep.p_defect.mean(dim=(0, 1))
+        coop = 1.0 - ep.actions.float().mean(dim=(0, 1))
+        reward = ep.rewards.mean(dim=(0, 1))
+        log_r = recip.learn(ep)
+        nl.learn(ep)
+        rows.append({
+            "episode": episode,
+            "recip_rr_mean": log_r["rr_mean"],
+            "p_coop_recip": float(p_coop[RECIP]),
+            "p_coop_nl": float(p_coop[NL]),
+            "reward_recip": float(reward[RECIP]),
+            "reward_nl": float(reward[NL]),
+            "coop_rate_recip": float(coop[RECIP]),
+            "coop_rate_nl": float(coop[NL]),
+            "recip_voi_on_other": log_r["voi_on_other"],
+            "recip_voi_from_other": log_r["voi_from_other"],
+            "baseline_refreshed": bool(log_r["baseline_refreshed"]),
+            "seed": seed,
+        })
+    return pd.DataFrame(rows)
