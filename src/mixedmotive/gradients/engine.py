@@ -75,8 +75,13 @@ def _split(flat: list[Tensor], sizes: list[int]) -> list[list[Tensor]]:
 
 def _dot(a: list[Tensor], b: list[Tensor], batched: bool) -> Tensor:
     if batched:
-        return sum((x * y).reshape(x.shape[0], -1).sum(1) for x, y in zip(a, b))
-    return sum((x * y).sum() for x, y in zip(a, b))
+        terms = [(x * y).reshape(x.shape[0], -1).sum(1) for x, y in zip(a, b)]
+    else:
+        terms = [(x * y).sum() for x, y in zip(a, b)]
+    out = terms[0]
+    for t in terms[1:]:
+        out = out + t
+    return out
 
 
 def _scale(lam: Tensor | float, v: list[Tensor], batched: bool) -> list[Tensor]:
@@ -95,11 +100,19 @@ def _individual(losses, players, create_graph) -> list[list[Tensor]]:
 
 
 def _hvp_of_half_norm(vec: list[Tensor], flat_params: list[Tensor]) -> list[Tensor]:
-    """grad_w of 1/2 ||vec(w)||^2 = J_vec^T vec (vec built with create_graph=True)."""
-    half_sq = 0.5 * sum((v * v).sum() for v in vec)
-    if not half_sq.requires_grad:  # vec is constant in w: its Jacobian is zero
+    """grad_w of 1/2 ||vec(w)||^2 = J_vec^T vec (vec built with create_graph=True).
+
+    One vector-Jacobian product of ``vec`` with cotangent ``vec``: the same backward
+    pass as differentiating 1/2 ||vec||^2, without building the square-and-sum nodes.
+    """
+    live = [v for v in vec if v.requires_grad]  # constant entries have zero Jacobian rows
+    if not live:
         return [torch.zeros_like(p) for p in flat_params]
-    return _grad(half_sq, flat_params)
+    grads = torch.autograd.grad(
+        live, flat_params, grad_outputs=[v.detach() for v in live], retain_graph=True,
+        allow_unused=True,
+    )
+    return [torch.zeros_like(p) if g is None else g for p, g in zip(flat_params, grads)]
 
 
 def _jvp_of_field(field_: list[Tensor], flat_params: list[Tensor], v: list[Tensor]) -> list[Tensor]:
