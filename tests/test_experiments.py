@@ -55,8 +55,14 @@ def _final(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("step").groupby("run").last().sort_index()
 
 
-def test_registry():
-    assert set(EXPERIMENTS) == {"aga_diffgame", "aga_public_goods", "aga_runtime"}
+def test_registry_entries_are_callables_named_like_config_sections():
+    from mixedmotive import config
+
+    cfg = config.load(scale="smoke")
+    assert {"aga_diffgame", "aga_public_goods", "aga_runtime"} <= set(EXPERIMENTS)
+    for name, fn in EXPERIMENTS.items():
+        assert callable(fn)
+        assert name in cfg or name == "recip_ipd_meta", f"experiment {name} has no config section"
 
 
 # ------------------------------------------------------------------ public goods

@@ -27,9 +27,12 @@ def _train(args) -> None:
     device = resolve_device(cfg.get("device", "auto"))
     torch.manual_seed(args.seed)
     started = time.time()
-    frame = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
+    out = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
+    frame, artifact = out if isinstance(out, tuple) else (out, None)
     meta = results.provenance(experiment=args.experiment, method=args.method, seed=args.seed,
                               cfg=cfg, device=device, started=started)
+    if artifact is not None:  # e.g. meta-trained parameters other rules load
+        results.write_artifact(artifact, results.artifact_path(args.out))
     results.write(frame, args.out, meta)
     print(f"wrote {args.out} ({len(frame)} rows, {meta['wall_s']} s)")
 

@@ -134,6 +134,23 @@ def write(frame: pd.DataFrame, path: str | Path, meta: dict) -> None:
         raise
 
 
+def artifact_path(path: str | Path) -> Path:
+    """Where the torch artifact (e.g. trained parameters) of a raw result lives."""
+    return Path(path).with_suffix(".pt")
+
+
+def write_artifact(obj, path: str | Path) -> None:
+    import torch
+
+    _atomic_write(Path(path), lambda tmp: torch.save(obj, tmp))
+
+
+def read_artifact(path: str | Path):
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
 def read(path: str | Path) -> tuple[pd.DataFrame, dict]:
     path = Path(path)
     return pd.read_parquet(path), json.loads(sidecar(path).read_text())

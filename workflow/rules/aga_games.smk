@@ -142,3 +142,4 @@ ALL_OUTPUTS += [
     *table("aga_table1_public_goods"),
     *table("aga_table3_runtime"),
 ]
+CLAIM_INPUTS += [*raw("aga_diffgame"), *raw("aga_public_goods"), rules.aga_runtime.output.table]

@@ -1,12 +1,5 @@
 # The paper-claims registry checked on every raw result the claims need.
 
-CLAIM_INPUTS = [
-    *raw("aga_diffgame"),
-    *raw("aga_public_goods"),
-    rules.aga_runtime.output.table,
-]
-
-
 rule claims:
     input:
         CLAIM_INPUTS,

@@ -17,6 +17,7 @@ except ConfigError as err:
 SCALE = CFG["scale"]
 RES = f"results/{SCALE}"
 ALL_OUTPUTS = []  # every area appends its final figures and tables
+CLAIM_INPUTS = []  # every area appends the raw results its claims read
 
 METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
 

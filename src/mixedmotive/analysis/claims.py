@@ -39,7 +39,7 @@ class Claim:
 REGISTRY: dict[str, Claim] = {}
 
 #: modules that register claims when imported
-CLAIM_MODULES = ("mixedmotive.analysis.aga_claims",)
+CLAIM_MODULES = ("mixedmotive.analysis.aga_claims", "mixedmotive.analysis.recip_claims")
 
 
 def claim(id: str, paper: str, source: str, statement: str, experiments: tuple[str, ...]):

@@ -8,13 +8,15 @@ CC -1, CD -3, DC 0, DD -2.
 
 Implementation note
 -------------------
-The value is ``(1 - gamma) * start^T (I - gamma P)^-1 r``.  A batched
-``torch.linalg.solve`` on 4x4 matrices costs ~50 ms (value + both gradients) at
-batch 8192, almost all of it per-matrix LAPACK overhead and strided autograd
-bookkeeping.  Here the 4x4 system is solved with an unrolled LU factorisation
-whose every step is one elementwise op over the whole batch (batch-last,
-contiguous rows), and the first-order gradient is written in closed form
-(:class:`_AnalyticValue`):
+The value is ``(1 - gamma) * start^T (I - gamma P)^-1 r``.  With a batched
+``torch.linalg.solve`` on (B, 4, 4) and plain autograd, value + both players'
+gradients at batch 8192 took 8-16 ms on one thread and 50-350 ms with two
+threads on this shared 2-core machine (per-matrix LAPACK calls, strided autograd
+ops on (B, 4, 4) tensors and OpenMP hand-offs).  Here the 4x4 system is solved
+with an unrolled LU factorisation whose every step is one elementwise op over
+the batch (batch-last rows of <= 4 x B elements, so at B = 8192 no op is split
+over threads), and the first-order gradient is written in closed form
+(:class:`_AnalyticValue`); ~1-1.5 ms unloaded (benchmarks/bench_ipd.py):
 
 * ``A = I - gamma P`` is strictly row diagonally dominant (rows of ``P`` sum to 1,
   ``gamma < 1``), so LU without pivoting is stable; LAPACK's partial pivoting on
@@ -50,7 +52,8 @@ N_STATES = 5  # start + 4 joint states
 COOPERATE, DEFECT = 0, 1
 
 #: permutation of a 5-entry policy vector into the other player's frame (an involution)
-_SWAP_POLICY = (0, 1, 3, 2, 4)
+SWAP_POLICY = (0, 1, 3, 2, 4)
+_SWAP_POLICY = SWAP_POLICY
 
 
 def _joint(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -110,48 +113,69 @@ def _solve(lu, b):
     return z
 
 
-def _rewards(dtype, device):
-    return torch.tensor([PAYOFF_ROW, PAYOFF_COL], dtype=dtype, device=device)  # (2, 4)
+def _lincomb(pairs, like):
+    """sum_k coef_k * tensor_k over the pairs with a non-zero coefficient (zeros if none)."""
+    acc = None
+    for coef, t in pairs:
+        if coef == 0:
+            continue
+        acc = t * coef if acc is None else torch.add(acc, t, alpha=coef)
+    return torch.zeros_like(like) if acc is None else acc
 
 
 def _forward(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float):
     """Values and the quantities the gradient needs; differentiable if grad mode is on.
 
-    ``theta_i``: (N, 5).  Returns ``v`` (2, N) and a cache dict.
+    ``theta_i``: (N, 5).  Returns ``(v1, v2)`` (N,) each and a cache dict.  Tensors are
+    batch-last with at most 4 rows, so that at batch 8192 no op exceeds ATen's
+    parallel grain (32768 elements): on a shared 2-core machine a thread hand-off
+    costs more than the arithmetic.
     """
-    # batch-last, contiguous rows: x[k] = player 1's P(C) in its state k,
-    # y[k] = player 2's P(C) in player 1's state k (player 2's vector re-indexed)
-    x = torch.sigmoid(theta_1.t().contiguous())  # (5, N)
-    y = torch.sigmoid(theta_2.t()[list(_SWAP_POLICY)].contiguous())  # (5, N)
-    xb, yb = 1 - x, 1 - y
-    # joint distributions: J[a, b, k] = X_a[k] * Y_b[k]; next joint state index 2a + b.
-    # k = 0 gives the start distribution, k = 1..4 the rows of P (from-state k - 1).
-    J = (torch.stack([x, xb]).unsqueeze(1) * torch.stack([y, yb]).unsqueeze(0)).reshape(4, 5, -1)
-    start = J[:, 0]  # (4 to, N)
-    A_T = J[:, 1:] * (-gamma)  # A^T[to, from] = -gamma P[from, to] (+ I below)
-    a = [[None] * 4 for _ in range(4)]
-    for i in range(4):
-        for j in range(4):
-            a[i][j] = A_T[j, i] + 1.0 if i == j else A_T[j, i]
+    t1, t2 = theta_1.t(), theta_2.t()  # (5, N) views
+    x0, y0 = torch.sigmoid(t1[0]), torch.sigmoid(t2[0])  # P(C) at the start
+    # X[s] = player 1's P(C) after its state s; Y[s] = player 2's P(C) after player 1's
+    # state s, i.e. after player 2's state SWAP_VIEW[s] (entries 1, 3, 2, 4)
+    X = torch.sigmoid(t1[1:].contiguous())
+    Y = torch.sigmoid(torch.cat([t2[1:2], t2[3:4], t2[2:3], t2[4:5]]))
+    xb0, yb0, XB, YB = 1 - x0, 1 - y0, 1 - X, 1 - Y
+    start = [x0 * y0, x0 * yb0, xb0 * y0, xb0 * yb0]  # CC, CD, DC, DD
+    # A = I - gamma P; column j of P (next state CC, CD, DC, DD) over the from-states
+    gX, gXB = X * (-gamma), XB * (-gamma)
+    cols = [gX * Y, gX * YB, gXB * Y, gXB * YB]  # -gamma P[:, j], (4 from, N)
+    a = [[cols[j][i] + 1.0 if i == j else cols[j][i] for j in range(4)] for i in range(4)]
     lu = _lu4(a)
-    m = _solve_transposed(lu, list(start.unbind(0)))  # occupancy, discounted
-    m_t = torch.stack(m)  # (4, N)
-    v = (1 - gamma) * (_rewards(m_t.dtype, m_t.device) @ m_t)  # (2, N)
-    return v, {"x": x, "y": y, "xb": xb, "yb": yb, "lu": lu, "m": m_t}
+    m = _solve_transposed(lu, start)  # discounted occupancy of CC, CD, DC, DD
+    c = 1 - gamma
+    v1 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_ROW, m)], m[0])
+    v2 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_COL, m)], m[0])
+    cache = {"x0": x0, "y0": y0, "xb0": xb0, "yb0": yb0, "X": X, "Y": Y, "XB": XB, "YB": YB, "lu": lu, "m": m,
+             "start": start}
+    return v1, v2, cache
 
 
-def _backward(cache, g: torch.Tensor, gamma: float):
-    """Gradients wrt the (N, 5) logits for the upstream ``g`` (2, N) on (v1, v2)."""
-    x, y, xb, yb, lu, m = (cache[k] for k in ("x", "y", "xb", "yb", "lu", "m"))
-    rho = ((1 - gamma) * _rewards(g.dtype, g.device)).t() @ g  # (4, N)
-    z = _solve(lu, list(rho.unbind(0)))  # dL/dstart = z, dL/dP = gamma m z^T
-    d02, d13 = z[0] - z[2], z[1] - z[3]  # own action C vs D, for opponent C / D
-    d01, d23 = z[0] - z[1], z[2] - z[3]  # opponent C vs D, for own C / D
-    weight = torch.cat([torch.ones_like(m[:1]), gamma * m])  # (5, N): start, then gamma m
-    dx = weight * (d02 * y + d13 * yb) * (x * xb)  # chain through sigmoid
-    dy = weight * (d01 * x + d23 * xb) * (y * yb)
-    grad_1 = dx.t()
-    grad_2 = dy[list(_SWAP_POLICY)].t()  # back into player 2's own frame
+def _backward(cache, g1, g2, gamma: float):
+    """Gradients wrt the (N, 5) logits for upstream gradients ``g1``, ``g2`` (None = 0)."""
+    x0, y0, X, Y, lu = (cache[k] for k in ("x0", "y0", "X", "Y", "lu"))
+    c = 1 - gamma
+    # rho = (1 - gamma) (g1 r1 + g2 r2)
+    rho = [_lincomb([(c * r, g) for r, g in ((r1, g1), (r2, g2)) if g is not None], x0)
+           for r1, r2 in zip(PAYOFF_ROW, PAYOFF_COL)]
+    z = _solve(lu, rho)  # dL/dstart = z, dL/dP = gamma m z^T
+    if "wX" not in cache:  # d p / d theta, times gamma m for the rows of P
+        W = torch.stack(cache["m"]) * gamma
+        cache["wX"] = X * cache["XB"] * W
+        cache["wY"] = Y * cache["YB"] * W
+        cache["wx0"] = x0 * cache["xb0"]
+        cache["wy0"] = y0 * cache["yb0"]
+    # d/dx = (z_CC - z_DC) y + (z_CD - z_DD) (1 - y) = d13 + (z_CC - z_DC - d13) y
+    d13, d23 = z[1] - z[3], z[2] - z[3]
+    e_x, e_y = z[0] - z[2] - d13, z[0] - z[1] - d23
+    dX = cache["wX"] * torch.addcmul(d13, e_x, Y)  # (4, N)
+    dY = cache["wY"] * torch.addcmul(d23, e_y, X)
+    dx0 = cache["wx0"] * torch.addcmul(d13, e_x, y0)
+    dy0 = cache["wy0"] * torch.addcmul(d23, e_y, x0)
+    grad_1 = torch.cat([dx0.unsqueeze(0), dX]).t()
+    grad_2 = torch.cat([dy0.unsqueeze(0), dY[0:1], dY[2:3], dY[1:2], dY[3:4]]).t()  # player 2's frame
     return grad_1, grad_2
 
 
@@ -160,22 +184,25 @@ class _AnalyticValue(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, theta_1, theta_2, gamma):
-        v, cache = _forward(theta_1, theta_2, gamma)
+        v1, v2, cache = _forward(theta_1, theta_2, gamma)
         ctx.save_for_backward(theta_1, theta_2)
         ctx.cache = cache
         ctx.gamma = gamma
-        return v[0], v[1]
+        ctx.set_materialize_grads(False)
+        return v1, v2
 
     @staticmethod
     def backward(ctx, g1, g2):
+        if g1 is None and g2 is None:
+            return None, None, None
         theta_1, theta_2 = ctx.saved_tensors
         if torch.is_grad_enabled():
             # create_graph=True: rebuild the forward quantities as a graph of the
             # logits so that the gradient is differentiable again
-            _, cache = _forward(theta_1, theta_2, ctx.gamma)
+            _, _, cache = _forward(theta_1, theta_2, ctx.gamma)
         else:
             cache = ctx.cache
-        grad_1, grad_2 = _backward(cache, torch.stack([g1, g2]), ctx.gamma)
+        grad_1, grad_2 = _backward(cache, g1, g2, ctx.gamma)
         return grad_1, grad_2, None
 
 
@@ -195,6 +222,29 @@ def analytic_payoffs(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float 
     batch_shape = theta_1.shape[:-1]
     v1, v2 = _AnalyticValue.apply(theta_1.reshape(-1, 5), theta_2.reshape(-1, 5), gamma)
     return v1.reshape(batch_shape), v2.reshape(batch_shape)
+
+
+def markov_chain(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float = 0.96):
+    """The joint-state Markov chain of two memory-1 policies, in player 1's view.
+
+    Returns ``(start, transition, occupancy)`` shaped (..., 4), (..., 4, 4) and (..., 4):
+    the distribution of the first joint action over CC, CD, DC, DD, the transition
+    matrix ``P[from, to]`` and the *discounted* occupancy
+    ``m = start^T (I - gamma P)^-1 = sum_t gamma^t P(s_t = .)`` (not multiplied by
+    ``1 - gamma``; ``(1 - gamma) m @ r`` is :func:`analytic_payoffs`).  Plain autograd
+    (differentiable to any order); used by agents that need more than the two values.
+    """
+    gamma = float(gamma)
+    if theta_1.shape != theta_2.shape:
+        theta_1, theta_2 = torch.broadcast_tensors(theta_1, theta_2)
+    batch_shape = theta_1.shape[:-1]
+    _, _, cache = _forward(theta_1.reshape(-1, 5), theta_2.reshape(-1, 5), gamma)
+    X, Y, XB, YB = (cache[k] for k in ("X", "Y", "XB", "YB"))
+    transition = torch.stack([X * Y, X * YB, XB * Y, XB * YB], dim=-1).transpose(0, 1)  # (N, 4, 4)
+    start = torch.stack(cache["start"], dim=-1)
+    occupancy = torch.stack(cache["m"], dim=-1)
+    return (start.reshape(*batch_shape, 4), transition.reshape(*batch_shape, 4, 4),
+            occupancy.reshape(*batch_shape, 4))
 
 
 def analytic_payoffs_reference(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float = 0.96):

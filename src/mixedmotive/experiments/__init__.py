@@ -1,9 +1,12 @@
 """Experiments: ``run(cfg, method, seed, device) -> DataFrame`` per experiment name."""
 
-from . import aga_diffgame, aga_public_goods, aga_runtime
+from . import aga_diffgame, aga_public_goods, aga_runtime, recip_ipd_analytic, recip_ipd_meta, recip_ipd_rollout
 
 EXPERIMENTS = {
     "aga_diffgame": aga_diffgame.run,
     "aga_public_goods": aga_public_goods.run,
     "aga_runtime": aga_runtime.run,
+    "recip_ipd_meta": recip_ipd_meta.run,
+    "recip_ipd_analytic": recip_ipd_analytic.run,
+    "recip_ipd_rollout": recip_ipd_rollout.run,
 }

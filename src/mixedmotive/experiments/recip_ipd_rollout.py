@@ -15,6 +15,7 @@ reward_recip, reward_nl   mean extrinsic reward per step
 coop_rate_recip/_nl       empirical fraction of C actions (the authors' logged quantity)
 recip_voi_on_other        mean VI^{i->j};  recip_voi_from_other: mean VI^{j->i}
 baseline_refreshed        whether the influence baseline was refreshed this episode
+pc_recip_<s>, pc_nl_<s>   each policy's P(cooperate) in own-view state s = start, CC, CD, DC, DD
 seed                      the seed
 ========================  ============================================================
 
@@ -23,8 +24,8 @@ Config keys (the experiment's section; all required unless a default is given):
 =================  =========  =========  =========  ======================================
 key                smoke      default    paper      meaning
 =================  =========  =========  =========  ======================================
-episodes           6          300        1000       training episodes (README: 1000, later 500)
-batch              64         2048       2048       parallel games
+episodes           6          500        1000       training episodes (README: 1000, later 500)
+batch              64         512        2048       parallel games
 T                  8          32         32         steps per episode
 lr                 0.005      0.005      0.005      Adam learning rate (both agents)
 epochs             10         10         10         PPO epochs (full-batch Adam steps) per episode
@@ -35,10 +36,27 @@ value_coef         0.5        0.5        0.5        critic MSE weight (optional,
 return_norm_eps    0.0        0.0        0.0        eps of the return z-normalisation (optional)
 latent             2          2          2          hidden units of the encoders (optional)
 state_encoding     onehot5    onehot5    onehot5    onehot5 | raw2 (optional, see agents)
+threads            1          1          1          torch CPU threads during the run (optional,
+                                                    default 1: the ops are tiny, and on a loaded
+                                                    2-core box 2 threads ran ~10x slower)
 rr_weight          5.0        5.0        5.0        w, reciprocal-reward weight
 buffer_episodes    1          1          1          baseline FIFO buffer, in episodes
 target_period      3          3          3          baseline refresh period, in episodes
+return_norm        block      block      block      block | per_step | none (optional, see PPO)
+max_grad_norm      null       null       null       gradient-norm clip (optional, off)
 =================  =========  =========  =========  ======================================
+
+The plot (:mod:`mixedmotive.plots.recip_ipd_rollout`) also reads the optional
+``smooth`` (default target_period) and ``rr_ylim`` (paper: [-0.075, 0.15]).
+
+Scales: ``paper`` is the authors' IPD config (batch 2048) with the first README's
+1000 episodes.  ``default`` is the smallest setting that shows the oscillation
+clearly: with batch 512 P(cooperate) of the Reciprocator first rises to ~0.9 with
+NL-PPO's, collapses once (around episode 150-200) and then oscillates with a period
+of ~50-70 episodes (seen at batch 512 for seeds 0-3, seed 1 least regular, and at
+batch 256 and 2048); 500 episodes take 35-55 s on one thread of a loaded 2-core
+box (batch 2048: 0.12-0.3 s/episode, so the paper scale takes 2-5 min per seed).
+``smoke`` only exercises the code (well under a second).
 
 ``method`` is ignored (there is one pairing); ``seed`` seeds the network
 initialisation (``torch.manual_seed``) and the action sampling (a
@@ -54,6 +72,7 @@ from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator, ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
 
 RECIP, NL = 0, 1  # player index of each agent
+STATE_NAMES = ("start", "CC", "CD", "DC", "DD")  # own view, own action first
 
 
 def make_agents(cfg: dict, device: str = "cpu") -> tuple[Reciprocator, NLPPO]:
@@ -86,6 +105,15 @@ def rollout(env: IPDRolloutEnv, agents, generator: torch.Generator | None = None
 
 
 def run(cfg: dict, method: str | None = None, seed: int = 0, device: str = "cpu") -> pd.DataFrame:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(cfg.get("threads", 1)))
+    try:
+        return _train(cfg, seed, device)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
     torch.manual_seed(seed)
     recip, nl = make_agents(cfg, device)
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -96,6 +124,8 @@ def run(cfg: dict, method: str | None = None, seed: int = 0, device: str = "cpu"
         p_coop = 1.0 - ep.p_defect.mean(dim=(0, 1))
         coop = 1.0 - ep.actions.float().mean(dim=(0, 1))
         reward = ep.rewards.mean(dim=(0, 1))
+        with torch.no_grad():  # per-state P(cooperate) of the policies that played this episode (own view)
+            tables = [1.0 - torch.sigmoid(agent.policy.table()[:, 0]) for agent in (recip, nl)]
         log_r = recip.learn(ep)
         nl.learn(ep)
         rows.append({
@@ -110,6 +140,8 @@ def run(cfg: dict, method: str | None = None, seed: int = 0, device: str = "cpu"
             "recip_voi_on_other": log_r["voi_on_other"],
             "recip_voi_from_other": log_r["voi_from_other"],
             "baseline_refreshed": bool(log_r["baseline_refreshed"]),
+            **{f"pc_recip_{n}": float(v) for n, v in zip(STATE_NAMES, tables[0])},
+            **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1])},
             "seed": seed,
         })
     return pd.DataFrame(rows)

@@ -1,0 +1,142 @@
+# Reciprocators in the IPD: analytic round robin (NL, LOLA, M-MAML, MFOS, Reciprocator) and rollout.
+
+RR = CFG["recip_ipd_analytic"]
+RR_AGENTS = RR["agents"]
+META_AGENTS = ("mmaml", "mfos")
+# settings a match needs (meta-training settings are not among them: changing them reruns the
+# meta-training rule, whose new artifact then reruns the matches)
+RR_MATCH_KEYS = ("agents", "n_updates", "batch", "gamma", "nl", "lola", "reciprocator")
+
+
+def rr_pairs():
+    """Unordered pairings (self-play included): a_vs_b fills both (a, b) and (b, a)."""
+    return [f"{a}_vs_{b}" for i, a in enumerate(RR_AGENTS) for b in RR_AGENTS[i:]]
+
+
+def rr_meta_inputs(wildcards):
+    names = set(wildcards.pair.split("_vs_")) & set(META_AGENTS)
+    return {n: f"{RES}/recip_ipd_meta/{n}/seed{wildcards.seed}.pt" for n in sorted(names)}
+
+
+def rr_match_cfg(wildcards, input):
+    return as_arg({**{k: RR[k] for k in RR_MATCH_KEYS}, "scale": SCALE, "device": "cpu",
+                   "artifacts": {k: str(v) for k, v in input.items()}})
+
+
+rule recip_ipd_meta:
+    output:
+        table=f"{RES}/recip_ipd_meta/{{agent}}/seed{{seed}}.parquet",
+        meta=f"{RES}/recip_ipd_meta/{{agent}}/seed{{seed}}.json",
+        artifact=f"{RES}/recip_ipd_meta/{{agent}}/seed{{seed}}.pt",
+    wildcard_constraints:
+        agent="mmaml|mfos",
+    params:
+        cfg=lambda w: as_arg({w.agent: RR[w.agent], "scale": SCALE, "device": "cpu"}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_ipd_meta/{{agent}}/seed{{seed}}.log",
+    resources:
+        runtime=60,
+        mem_mb=2000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_ipd_meta --method {wildcards.agent}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+rule recip_ipd_match:
+    input:
+        unpack(rr_meta_inputs),
+    output:
+        table=f"{RES}/recip_ipd_analytic/{{pair}}/seed{{seed}}.parquet",
+        meta=f"{RES}/recip_ipd_analytic/{{pair}}/seed{{seed}}.json",
+    wildcard_constraints:
+        pair=r"(nl|lola|mmaml|mfos|reciprocator)_vs_(nl|lola|mmaml|mfos|reciprocator)",
+    params:
+        cfg=rr_match_cfg,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_ipd_analytic/{{pair}}/seed{{seed}}.log",
+    resources:
+        runtime=30,
+        mem_mb=2000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_ipd_analytic --method {wildcards.pair}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+rule recip_ipd_rollout:
+    output:
+        table=f"{RES}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.parquet",
+        meta=f"{RES}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.json",
+    params:
+        cfg=as_arg(section("recip_ipd_rollout")),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.log",
+    resources:
+        runtime=60,
+        mem_mb=4000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_ipd_rollout --method reciprocator_vs_nl"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+RR_RESULTS = expand(f"{RES}/recip_ipd_analytic/{{pair}}/seed{{seed}}.parquet", pair=rr_pairs(), seed=seeds("recip_ipd_analytic"))
+ROLLOUT_RESULTS = expand(
+    f"{RES}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.parquet", seed=seeds("recip_ipd_rollout")
+)
+
+
+rule recip_table1_ipd_round_robin:
+    input:
+        RR_RESULTS,
+    output:
+        pdf=report(
+            "tables/recip_table1_ipd_round_robin.pdf",
+            caption="../report/recip_table1_ipd_round_robin.rst",
+            category="Reciprocators",
+        ),
+        csv="tables/recip_table1_ipd_round_robin.csv",
+        tex="tables/recip_table1_ipd_round_robin.tex",
+    params:
+        cfg=as_arg({k: RR[k] for k in RR_MATCH_KEYS}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_table1_ipd_round_robin.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_table1_ipd_round_robin {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+rule recip_fig2_ipd_rollout:
+    input:
+        ROLLOUT_RESULTS,
+    output:
+        report(
+            "figures/recip_fig2_ipd_rollout.pdf",
+            caption="../report/recip_fig2_ipd_rollout.rst",
+            category="Reciprocators",
+        ),
+    params:
+        cfg=as_arg(CFG["recip_ipd_rollout"]),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_fig2_ipd_rollout.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_fig2_ipd_rollout {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+ALL_OUTPUTS += [
+    *table("recip_table1_ipd_round_robin"),
+    "figures/recip_fig2_ipd_rollout.pdf",
+]
+CLAIM_INPUTS += [*RR_RESULTS, *ROLLOUT_RESULTS]
