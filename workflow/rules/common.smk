@@ -52,3 +52,27 @@ def raw(name, methods=None):
 def table(stem):
     """The three files of one table."""
     return multiext(f"tables/{stem}", ".pdf", ".csv", ".tex")
+
+
+# --- Reciprocators IPD round robin ---------------------------------------------------
+RR = CFG["recip_ipd_analytic"]
+RR_AGENTS = RR["agents"]
+META_AGENTS = ("mmaml", "mfos")
+# settings a match needs (meta-training settings are not among them: changing them reruns the
+# meta-training rule, whose new artifact then reruns the matches)
+RR_MATCH_KEYS = ("agents", "n_updates", "batch", "gamma", "nl", "lola", "reciprocator")
+
+
+def rr_pairs():
+    """Unordered pairings (self-play included): a_vs_b fills both (a, b) and (b, a)."""
+    return [f"{a}_vs_{b}" for i, a in enumerate(RR_AGENTS) for b in RR_AGENTS[i:]]
+
+
+def rr_meta_inputs(wildcards):
+    names = set(wildcards.pair.split("_vs_")) & set(META_AGENTS)
+    return {n: f"{RES}/recip_ipd_meta/{n}/seed{wildcards.seed}.pt" for n in sorted(names)}
+
+
+def rr_match_cfg(wildcards, input):
+    return as_arg({**{k: RR[k] for k in RR_MATCH_KEYS}, "scale": SCALE, "device": "cpu",
+                   "artifacts": {k: str(v) for k, v in input.items()}})

@@ -1,28 +1,5 @@
 # Reciprocators in the IPD: analytic round robin (NL, LOLA, M-MAML, MFOS, Reciprocator) and rollout.
 
-RR = CFG["recip_ipd_analytic"]
-RR_AGENTS = RR["agents"]
-META_AGENTS = ("mmaml", "mfos")
-# settings a match needs (meta-training settings are not among them: changing them reruns the
-# meta-training rule, whose new artifact then reruns the matches)
-RR_MATCH_KEYS = ("agents", "n_updates", "batch", "gamma", "nl", "lola", "reciprocator")
-
-
-def rr_pairs():
-    """Unordered pairings (self-play included): a_vs_b fills both (a, b) and (b, a)."""
-    return [f"{a}_vs_{b}" for i, a in enumerate(RR_AGENTS) for b in RR_AGENTS[i:]]
-
-
-def rr_meta_inputs(wildcards):
-    names = set(wildcards.pair.split("_vs_")) & set(META_AGENTS)
-    return {n: f"{RES}/recip_ipd_meta/{n}/seed{wildcards.seed}.pt" for n in sorted(names)}
-
-
-def rr_match_cfg(wildcards, input):
-    return as_arg({**{k: RR[k] for k in RR_MATCH_KEYS}, "scale": SCALE, "device": "cpu",
-                   "artifacts": {k: str(v) for k, v in input.items()}})
-
-
 rule recip_ipd_meta:
     output:
         table=f"{RES}/recip_ipd_meta/{{agent}}/seed{{seed}}.parquet",
