@@ -64,7 +64,9 @@ def write_table(frame: pd.DataFrame, pdf_path: Path, title: str, note: str = "",
         cell.set_height(0.045 * n * 6.0 / height)
         if r == 0:
             cell.set_text_props(weight="bold")
-    if note:
-        fig.text(0.01, 0.01, note, fontsize=7, va="bottom", wrap=True)
+    if note:  # directly under the table; bbox_inches="tight" trims the rest
+        fig.canvas.draw()
+        box = table.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
+        fig.text(box.x0, box.y0 - 0.02, "\n".join(textwrap.wrap(note, 150)), fontsize=7, va="top")
     _atomic_write(pdf_path, lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight"))
     plt.close(fig)
