@@ -33,11 +33,8 @@ COLUMNS = {"episode", "recip_rr_mean", "p_coop_recip", "p_coop_nl", "reward_reci
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,8 @@ from mixedmotive.agents.ppo import PPO, PPOConfig, discounted_returns, normalise
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread is fastest (and far faster on a loaded machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 class FixedLogProb(nn.Module):

@@ -29,6 +29,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers import copy_repo
+
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "tests" / "cluster" / "slurm_cluster.sh"
 TARGET = "figures/aga_fig4_public_goods_scatter.pdf"
@@ -47,21 +49,9 @@ pytestmark = pytest.mark.slow  # runs the workflow end to end (about 2 minutes o
 # --------------------------------------------------------------------------- helpers
 
 
-def _repo_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return [p for p in out.split("\0") if p]
-
-
 def _copy_repo(dest: Path) -> Path:
     """Tracked plus untracked, non-ignored files of the checkout (never touched itself)."""
-    for rel in _repo_files():
-        src = REPO / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
+    copy_repo(dest)
     (dest / "override.yaml").write_text(yaml.safe_dump(OVERRIDE))
     return dest
 

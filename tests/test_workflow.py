@@ -14,7 +14,6 @@ import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
+from helpers import copy_repo
 
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "scale=smoke"]
@@ -42,31 +43,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
 # --------------------------------------------------------------------------- helpers
 
 
-def _repo_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return [p for p in out.split("\0") if p]
-
-
 def _copy_repo(dest: Path, git: bool = False) -> Path:
-    """Copy the repository's files into ``dest``; with ``git``, make it a one-commit repo.
-
-    The commit gives the provenance sidecars a real sha to record (the package finds it
-    from its own location, which is the copy).  Nothing is done to the original checkout.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for rel in _repo_files():
-        src = REPO / rel
-        if src.is_file():  # tracked files deleted in the working tree are skipped
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    if git:
-        ident = ["-c", "user.name=mixedmotive tests", "-c", "user.email=tests@invalid", "-c", "commit.gpgsign=false"]
-        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "test copy"]):
-            subprocess.run(["git", *ident, *cmd], cwd=dest, check=True, capture_output=True)
-    return dest
+    return copy_repo(dest, git=git)
 
 
 def _env(root: Path) -> dict:
