@@ -5,7 +5,12 @@
     python -m mixedmotive claims RESULT [RESULT ...] --config-json JSON --out tables/claims.pdf
 
 ``--config-json`` is the experiment's section of the resolved config (the rules
-pass it so that Snakemake reruns a job whose settings changed).
+pass it so that Snakemake reruns a job whose settings changed).  Long trainers
+checkpoint to ``<out>.ckpt`` (``seedS.ckpt`` beside ``seedS.parquet``) every
+``--checkpoint-every-s`` seconds (default: ``$MIXEDMOTIVE_CHECKPOINT_EVERY_S``, which the
+workflow sets from the config's ``checkpoint_every_s``, else 60) or ``--checkpoint-every-n``
+episodes; a rerun resumes from that file, which is deleted once the result is written
+(:mod:`mixedmotive.checkpoint`).
 """
 
 from __future__ import annotations
@@ -19,22 +24,33 @@ import torch
 
 
 def _train(args) -> None:
-    from . import results
-    from .config import resolve_device
+    from . import checkpoint, results
+    from .config import config_hash, resolve_device
     from .experiments import EXPERIMENTS
 
     cfg = json.loads(args.config_json)
+    every_s = checkpoint.interval_s(cfg, args.checkpoint_every_s)  # (taken out of cfg: no setting)
+    key = {"experiment": args.experiment, "method": args.method, "seed": args.seed,
+           "config_hash": config_hash(cfg)}
+    ckpt = checkpoint.Checkpointer(checkpoint.path_for(args.out), every_s=every_s,
+                                   every_n=args.checkpoint_every_n, key=key)
+    for path in (args.out, results.sidecar(args.out), results.artifact_path(args.out)):
+        results.remove_temps(path)  # left by a run killed while writing (this job owns these paths)
     device = resolve_device(cfg.get("device", "auto"))
     torch.manual_seed(args.seed)
     started = time.time()
-    out = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
+    with checkpoint.activate(ckpt):  # long trainers save / resume through checkpoint.active()
+        out = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
     frame, artifact = out if isinstance(out, tuple) else (out, None)
     meta = results.provenance(experiment=args.experiment, method=args.method, seed=args.seed,
                               cfg=cfg, device=device, started=started)
+    meta["checkpoint"] = {"every_s": ckpt.every_s, "every_n": ckpt.every_n, "saves": ckpt.saves,
+                          "save_s": round(ckpt.save_s, 3), "resumed_from_step": ckpt.resumed_from}
     if artifact is not None:  # e.g. meta-trained parameters other rules load
         results.write_artifact(artifact, results.artifact_path(args.out))
-    results.write(frame, args.out, meta)
-    print(f"wrote {args.out} ({len(frame)} rows, {meta['wall_s']} s)")
+    results.write(frame, args.out, meta)  # atomic: a kill leaves no partial result
+    ckpt.done()
+    print(f"wrote {args.out} ({len(frame)} rows, {meta['wall_s']} s)", flush=True)
 
 
 def _plot(args) -> None:
@@ -60,6 +76,11 @@ def main(argv=None) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--config-json", required=True)
     t.add_argument("--out", required=True)
+    t.add_argument("--checkpoint-every-s", type=float, default=None,
+                   help="seconds between checkpoints of long trainers (default: "
+                        "$MIXEDMOTIVE_CHECKPOINT_EVERY_S, else 60; 0 turns the time interval off)")
+    t.add_argument("--checkpoint-every-n", type=int, default=None,
+                   help="also checkpoint every N episodes (e.g. for tests)")
     t.set_defaults(func=_train)
     p = sub.add_parser("plot", help="raw results -> one figure or table")
     p.add_argument("name")

@@ -99,6 +99,18 @@ def _temp_beside(path: Path) -> Path:
     return Path(tmp)
 
 
+def remove_temps(path: str | Path) -> None:
+    """Delete the temps :func:`_temp_beside` made for ``path`` that a killed process left behind.
+
+    (A kill cannot be caught, so a write interrupted by one leaves its hidden temp; the
+    target itself is never partial.)  Only call this while nobody else writes ``path``.
+    """
+    path = Path(path)
+    if path.parent.is_dir():
+        for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def _atomic_write(path: Path, write) -> None:
     """Write through ``write(tmp_path)`` and rename into place; on failure nothing is left."""
     path = Path(path)

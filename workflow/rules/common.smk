@@ -1,5 +1,6 @@
 # Shared helpers: config validation, scale resolution, output paths, job arguments.
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -25,6 +26,14 @@ METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
 wildcard_constraints:
     method=METHOD_NAMES,
     seed=r"\d+",
+
+
+# Checkpoint interval of long trainers (mixedmotive.checkpoint).  It changes no result, so it reaches
+# the jobs through the environment (the CLI reads it), not through params: in --config-json it would
+# make Snakemake's params trigger rerun every finished job whenever the interval changes.  Every job
+# re-reads this file (also on a cluster), so the variable is set wherever a rule's shell command runs
+# (it is set here, not required from the user: no `envvars:` directive).
+os.environ.update(MIXEDMOTIVE_CHECKPOINT_EVERY_S=str(CFG.get("checkpoint_every_s", 60)))
 
 
 def section(name, **extra):

@@ -62,7 +62,9 @@ Importing this module registers ``"M-MAML"`` (alias ``"mmaml"``) and ``"MFOS"`` 
 Determinism: both trainers draw every random number from a ``torch.Generator`` seeded with
 ``seed`` (network initialisation inside ``torch.random.fork_rng`` with ``torch.manual_seed``),
 so a seed gives bit-identical results on CPU; they return plain tensors / dicts (torch.save
-friendly) and write no files.
+friendly) and write no files of their own.  Under the CLI (``mixedmotive train``) they save
+checkpoints through :func:`mixedmotive.checkpoint.active` (parameters, Adam states, generator
+states, annealing, curves) and resume from the last one when rerun, bit-identically on CPU.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ import torch
 from torch import nn
 from torch.distributions import Independent, Normal
 
+from mixedmotive import checkpoint
 from mixedmotive.agents.ppo import PPO, PPOConfig
 from mixedmotive.envs.ipd import analytic_payoffs
 
@@ -226,14 +229,30 @@ def _meta_train_mmaml(cfg: dict, seed: int) -> dict:
     alpha = torch.rand(1, generator=gen).requires_grad_(True)
     theta0_init, alpha_init = theta0.detach().clone(), alpha.detach().clone()
     opt = torch.optim.Adam([theta0, alpha], lr=cfg["outer_lr"])
-    curve = []
-    for _ in range(int(cfg["outer_episodes"])):
+    curve, start, n = [], 0, int(cfg["outer_episodes"])
+    ckpt = checkpoint.active()
+    saved = ckpt.load()
+    if saved is not None:  # resume: parameters, Adam, generators, curve
+        with torch.no_grad():
+            theta0.copy_(saved["theta0"])
+            alpha.copy_(saved["alpha"])
+        opt.load_state_dict(saved["opt"])
+        checkpoint.set_rng_state(saved["rng"], gen)
+        curve, start, t0 = list(saved["curve"]), saved["episode"], t0 - saved["wall_s"]
+
+    def state():
+        return dict(theta0=theta0.detach().clone(), alpha=alpha.detach().clone(), opt=opt.state_dict(),
+                    rng=checkpoint.rng_state(gen), curve=list(curve), episode=len(curve),
+                    wall_s=time.perf_counter() - t0)
+
+    for episode in range(start, n):
         opp_init = cfg["init_std"] * torch.randn(int(cfg["batch"]), N_THETA, generator=gen)
         obj = mmaml_objective(theta0, alpha, opp_init, int(cfg["inner_steps"]), cfg["opp_lr"], cfg["gamma"])
         opt.zero_grad(set_to_none=True)
         (-obj).backward()
         opt.step()
         curve.append(float(obj.detach()))
+        ckpt.maybe_save(episode + 1, state, total=n)
     return dict(
         theta0=theta0.detach().clone(), inner_lr=alpha.detach().reshape(()).clone(),
         curve=torch.tensor(curve), theta0_init=theta0_init, inner_lr_init=alpha_init.reshape(()),
@@ -399,9 +418,26 @@ def _meta_train_mfos(cfg: dict, seed: int) -> dict:
     lr = cfg["selfplay_lr"] if cfg["self_play"] else cfg["lr"]
     policies = [_make_policy(cfg, int(seed) * 2 + i) for i in range(n_agents)]
     ppos = [_ppo(p, cfg, lr) for p in policies]
-    p_nl = 1.0
+    p_nl, n, start = 1.0, int(cfg["meta_episodes"]), 0
     curve, opp_curve, vs_self, stats = [], [], [], []
-    for _ in range(int(cfg["meta_episodes"])):
+    ckpt = checkpoint.active()
+    saved = ckpt.load()
+    if saved is not None:  # resume: policies, Adams, generators, annealing, logs
+        for policy, ppo, sd, opt in zip(policies, ppos, saved["policies"], saved["opts"]):
+            policy.load_state_dict(sd)
+            ppo.optimizer.load_state_dict(opt)
+        checkpoint.set_rng_state(saved["rng"], gen)
+        p_nl, start, t0 = saved["p_nl"], saved["episode"], t0 - saved["wall_s"]
+        curve, opp_curve, vs_self = list(saved["curve"]), list(saved["opp_curve"]), list(saved["vs_self"])
+        stats = [saved["last_stats"]] if saved["last_stats"] is not None else []
+
+    def state():
+        return dict(policies=[p.state_dict() for p in policies], opts=[p.optimizer.state_dict() for p in ppos],
+                    rng=checkpoint.rng_state(gen), p_nl=p_nl, episode=len(curve), curve=list(curve),
+                    opp_curve=list(opp_curve), vs_self=list(vs_self), last_stats=stats[-1] if stats else None,
+                    wall_s=time.perf_counter() - t0)
+
+    for episode in range(start, n):
         self_episode = False
         if cfg["self_play"]:
             if p_nl > 0:
@@ -422,6 +458,7 @@ def _meta_train_mfos(cfg: dict, seed: int) -> dict:
                     opp_curve.append(float(opp_rews.mean()))
         vs_self.append(self_episode)
         stats.append(st)
+        ckpt.maybe_save(episode + 1, state, total=n)
     out = dict(
         state_dict={k: v.detach().clone() for k, v in policies[0].state_dict().items()},
         curve=torch.tensor(curve), opp_curve=torch.tensor(opp_curve), vs_self=torch.tensor(vs_self),

@@ -61,6 +61,10 @@ box (batch 2048: 0.12-0.3 s/episode, so the paper scale takes 2-5 min per seed).
 ``method`` is ignored (there is one pairing); ``seed`` seeds the network
 initialisation (``torch.manual_seed``) and the action sampling (a
 ``torch.Generator`` on ``device``).  Deterministic on CPU for a seed.
+
+Under the CLI the loop checkpoints every ``checkpoint_every_s`` (networks, Adam states,
+episode counters, the influence baseline and its buffer, RNG states, the rows so far) and
+a rerun resumes from the last checkpoint, bit-identically on CPU (:mod:`mixedmotive.checkpoint`).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from .. import checkpoint
 from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator, ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
 
@@ -118,8 +123,20 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
     recip, nl = make_agents(cfg, device)
     gen = torch.Generator(device=device).manual_seed(seed)
     env = IPDRolloutEnv(cfg["batch"], cfg["T"], device=device)
-    rows = []
-    for episode in range(cfg["episodes"]):
+    rows, start, n_episodes = [], 0, int(cfg["episodes"])
+    ckpt = checkpoint.active()
+    saved = ckpt.load()
+    if saved is not None:
+        start, rows = saved["episode"], list(saved["rows"])
+        for agent, s in zip((recip, nl), saved["agents"]):
+            _restore(agent, s, device)
+        checkpoint.set_rng_state(saved["rng"], gen)
+
+    def state():
+        return dict(episode=len(rows), rows=list(rows), agents=[_agent_state(a) for a in (recip, nl)],
+                    rng=checkpoint.rng_state(gen))
+
+    for episode in range(start, n_episodes):
         ep = rollout(env, (recip, nl), gen)
         p_coop = 1.0 - ep.p_defect.mean(dim=(0, 1))
         coop = 1.0 - ep.actions.float().mean(dim=(0, 1))
@@ -144,4 +161,24 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
             **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1])},
             "seed": seed,
         })
+        ckpt.maybe_save(episode + 1, state, total=n_episodes)
     return pd.DataFrame(rows)
+
+
+def _agent_state(agent) -> dict:
+    """What a checkpoint needs of an NL-PPO / Reciprocator: network, Adam, episode count, baseline."""
+    out = dict(policy=agent.policy.state_dict(), opt=agent.ppo.optimizer.state_dict(),
+               episode_count=agent.episode_count)
+    if isinstance(agent, Reciprocator):
+        out["baseline"] = dict(p_defect=agent.baseline.p_defect.clone(), buffer=list(agent.baseline.buffer))
+    return out
+
+
+def _restore(agent, state: dict, device) -> None:
+    agent.policy.load_state_dict(state["policy"])
+    agent.ppo.optimizer.load_state_dict(state["opt"])
+    agent.episode_count = state["episode_count"]
+    if isinstance(agent, Reciprocator):
+        agent.baseline.p_defect.copy_(state["baseline"]["p_defect"])
+        agent.baseline.buffer.clear()
+        agent.baseline.buffer.extend((s.to(device), a.to(device)) for s, a in state["baseline"]["buffer"])

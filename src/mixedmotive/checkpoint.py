@@ -1,0 +1,244 @@
+"""Checkpoints of long training loops: save every so often, resume after a kill, bit-identically.
+
+A :class:`Checkpointer` owns one file (``results/<scale>/<exp>/<method>/seedS.ckpt``, next
+to the raw result, see :func:`path_for`).  A training loop uses it like this::
+
+    ckpt = checkpoint.active()                     # what the CLI installed, or a disabled one
+    state = ckpt.load()                            # None: start from scratch
+    if state is not None:
+        ...restore models, optimisers, generators (checkpoint.set_rng_state), logs...
+    for episode in range(start, n):
+        ...one episode, append its log row...
+        ckpt.maybe_save(episode + 1, lambda: {...everything needed to go on...}, total=n)
+
+``step`` is the number of completed episodes, which is where a resumed run starts.  The
+state must hold *everything* the rest of the run depends on for the result to be
+bit-identical to an uninterrupted run: model and optimiser state dicts, the RNG states
+(:func:`rng_state` captures torch's global generator, CUDA's when initialised, Python's
+and NumPy's, plus the ``torch.Generator`` objects passed to it) and the progress (the
+episode's log rows so far, counters, buffers).  Tensors and plain containers only (it is
+written with :func:`torch.save`).
+
+How a trainer finds its checkpointer
+------------------------------------
+Experiments keep their ``run(cfg, method, seed, device)`` signature: the CLI (``train``)
+builds the Checkpointer and installs it for the duration of the run with
+``with checkpoint.activate(ckpt): ...``; trainers ask :func:`active`.  Outside such a block
+(tests, notebooks, :func:`mixedmotive.agents.ipd_meta.meta_train_mmaml_ids`) :func:`active`
+returns a disabled checkpointer whose ``load`` returns None and whose ``maybe_save`` does
+nothing, so in-process calls behave exactly as before.  One checkpointer serves one
+training loop.
+
+The interval is the top-level config value ``checkpoint_every_s`` (seconds of training
+between saves, default 60).  The workflow (``workflow/rules/common.smk``) exports it as
+``$MIXEDMOTIVE_CHECKPOINT_EVERY_S`` rather than putting it into the rules' params (a params
+change makes Snakemake rerun finished jobs, and the interval changes no result); the CLI
+reads it through :func:`interval_s`, where ``--checkpoint-every-s`` overrides it, and a
+``checkpoint_every_s`` key inside ``--config-json`` is honoured too but taken out of the
+config first, so it never reaches the experiment, the results or the config hash of the
+provenance sidecar.  ``--checkpoint-every-n`` adds a step interval (tests).
+
+Each save also prints one progress line (``episode k/N, elapsed, rate``; no carriage
+returns) to stdout, which the rules redirect into the job's log.
+
+Safety
+------
+* Saves are atomic (temp file beside the target + ``os.replace``): a kill during a save
+  leaves the previous checkpoint intact (and at most a hidden ``.seedS.ckpt.*.tmp``
+  temp, which the next ``load`` / ``done`` removes).
+* The checkpoint records a ``key`` (the CLI's: experiment, method, seed, config hash); a
+  checkpoint with another key (e.g. the settings changed after a kill) is discarded and
+  training starts from scratch.  Code changes between the kill and the rerun are not
+  detected: delete the ``.ckpt`` file (or ``rm results/**/*.ckpt``) after changing a trainer.
+* The checkpoint is not a declared Snakemake output (Snakemake deletes the outputs of a
+  failed job); the CLI calls :meth:`Checkpointer.done`, which deletes it, only after the
+  raw result was written.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+DEFAULT_EVERY_S = 60.0
+ENV_EVERY_S = "MIXEDMOTIVE_CHECKPOINT_EVERY_S"
+SUFFIX = ".ckpt"
+
+
+def interval_s(cfg: dict | None = None, override: float | None = None) -> float | None:
+    """Seconds between checkpoints: ``override`` (the CLI flag), else ``cfg["checkpoint_every_s"]``
+    (popped from ``cfg``: it is no experiment setting), else ``$MIXEDMOTIVE_CHECKPOINT_EVERY_S``,
+    else 60.  0 (or less) means no time interval (None)."""
+    value = (cfg or {}).pop("checkpoint_every_s", None)
+    if override is not None:
+        value = override
+    if value is None:
+        value = os.environ.get(ENV_EVERY_S) or DEFAULT_EVERY_S
+    value = float(value)
+    return value if value > 0 else None
+
+
+def path_for(out: str | Path) -> Path:
+    """The checkpoint file of raw result ``out``: ``seedS.parquet`` -> ``seedS.ckpt``."""
+    return Path(out).with_suffix(SUFFIX)
+
+
+class Checkpointer:
+    """Periodic, atomic checkpoints of one training loop in file ``path``.
+
+    ``every_s``: save when at least this many seconds passed since the last save (or the
+    start); ``every_n``: save every ``every_n`` completed steps; either triggers a save.
+    ``path=None`` (or neither interval) disables saving; ``path=None`` also disables loading.
+    ``key``: identifies the run; a checkpoint saved under another key is ignored (deleted).
+    ``log``: where progress lines go (default: print to stdout, flushed).
+    """
+
+    def __init__(self, path: str | Path | None, every_s: float | None = DEFAULT_EVERY_S,
+                 every_n: int | None = None, key=None, log=None):
+        if every_s is not None and not every_s > 0:
+            raise ValueError(f"every_s must be > 0 or None, got {every_s!r}")
+        if every_n is not None and int(every_n) < 1:
+            raise ValueError(f"every_n must be >= 1 or None, got {every_n!r}")
+        self.path = None if path is None else Path(path)
+        self.every_s, self.every_n, self.key = every_s, every_n, key
+        self.log = log or (lambda msg: print(msg, flush=True))
+        self.resumed_from: int | None = None  # step of the checkpoint that load() returned
+        self.saves = 0
+        self.save_s = 0.0  # total time spent saving
+        self._t0 = self._last = time.monotonic()
+        self._first_step = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None and (self.every_s is not None or self.every_n is not None)
+
+    # ------------------------------------------------------------------ files
+    def _remove_temps(self) -> None:
+        """Temps of saves that were killed half-way (``_atomic_write`` cleans up on exceptions only)."""
+        from .results import remove_temps
+
+        if self.path is not None:
+            remove_temps(self.path)
+
+    def load(self):
+        """The state saved last (what ``state_fn`` returned), or None if there is none to resume.
+
+        Sets ``resumed_from`` to the saved step; restarts the interval clock.
+        """
+        self._t0 = self._last = time.monotonic()
+        if self.path is None:
+            return None
+        self._remove_temps()
+        if not self.path.exists():
+            return None
+        try:
+            blob = torch.load(self.path, map_location="cpu", weights_only=False)
+        except Exception as err:  # unreadable (saves are atomic, but disks fail): start over
+            self.log(f"checkpoint {self.path} is unreadable ({err!r}); starting from scratch")
+            self.path.unlink(missing_ok=True)
+            return None
+        if not isinstance(blob, dict) or blob.get("key") != self.key:
+            self.log(f"checkpoint {self.path} belongs to another run "
+                     f"({blob.get('key') if isinstance(blob, dict) else '?'}); starting from scratch")
+            self.path.unlink(missing_ok=True)
+            return None
+        self.resumed_from = self._first_step = int(blob["step"])
+        self.log(f"resumed from {self.path} at step {self.resumed_from}")
+        return blob["state"]
+
+    def save(self, step: int, state) -> None:
+        """Write ``state`` (completed ``step``) atomically; the previous checkpoint survives a failed save."""
+        from .results import _atomic_write
+
+        started = time.monotonic()
+        blob = {"key": self.key, "step": int(step), "state": state}
+        _atomic_write(self.path, lambda tmp: torch.save(blob, tmp))
+        self.saves += 1
+        self.save_s += time.monotonic() - started
+
+    def due(self, step: int) -> bool:
+        if not self.enabled:
+            return False
+        if self.every_n is not None and step % int(self.every_n) == 0:
+            return True
+        return self.every_s is not None and time.monotonic() - self._last >= self.every_s
+
+    def maybe_save(self, step: int, state_fn, total: int | None = None) -> bool:
+        """Save ``state_fn()`` if an interval has passed after ``step`` completed steps; log progress.
+
+        ``state_fn`` is only called when saving.  Returns whether it saved.
+        """
+        if not self.due(step):
+            return False
+        self.save(step, state_fn())
+        now = time.monotonic()
+        self._last = now
+        elapsed = now - self._t0
+        rate = (step - self._first_step) / elapsed if elapsed > 0 else float("nan")
+        of = f"/{total}" if total is not None else ""
+        self.log(f"episode {step}{of}, {elapsed:.1f} s elapsed, {rate:.3g} episodes/s; "
+                 f"checkpoint saved ({self.save_s / self.saves * 1e3:.1f} ms per save)")
+        return True
+
+    def done(self) -> None:
+        """The final result is written: delete the checkpoint (and any stale temp)."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self._remove_temps()
+
+
+_ACTIVE: contextvars.ContextVar[Checkpointer | None] = contextvars.ContextVar("checkpointer", default=None)
+
+
+def active() -> Checkpointer:
+    """The checkpointer installed by :func:`activate` (the CLI's), else a disabled one."""
+    return _ACTIVE.get() or Checkpointer(None, every_s=None)
+
+
+@contextmanager
+def activate(ckpt: Checkpointer):
+    """Install ``ckpt`` as :func:`active` for the duration of the block."""
+    token = _ACTIVE.set(ckpt)
+    try:
+        yield ckpt
+    finally:
+        _ACTIVE.reset(token)
+
+
+# ---------------------------------------------------------------------- RNG states
+def rng_state(*generators: torch.Generator) -> dict:
+    """Every RNG state a training loop may depend on: torch global (and CUDA's when initialised),
+    Python's ``random``, NumPy's global generator (when NumPy is importable) and ``generators``."""
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+             "generators": [g.get_state() for g in generators]}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    try:
+        import numpy as np
+
+        state["numpy"] = np.random.get_state()
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    return state
+
+
+def set_rng_state(state: dict, *generators: torch.Generator) -> None:
+    """Restore what :func:`rng_state` captured (``generators`` in the same order)."""
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    if "cuda" in state:
+        torch.cuda.set_rng_state_all(state["cuda"])
+    if "numpy" in state:
+        import numpy as np
+
+        np.random.set_state(state["numpy"])
+    if len(generators) != len(state["generators"]):
+        raise ValueError(f"checkpoint has {len(state['generators'])} generators, got {len(generators)}")
+    for g, s in zip(generators, state["generators"]):
+        g.set_state(s)

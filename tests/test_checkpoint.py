@@ -1,0 +1,340 @@
+"""Checkpoints of long trainers (``mixedmotive.checkpoint``): the Checkpointer itself, and
+kill-and-resume of every checkpointing trainer through the CLI, bit-identical to an
+uninterrupted run."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from mixedmotive import checkpoint, results
+from mixedmotive.checkpoint import Checkpointer
+from mixedmotive.config import config_hash
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+# --------------------------------------------------------------------------- 1. Checkpointer
+def _lines():
+    out = []
+    return out, out.append
+
+
+def test_save_load_round_trip_and_done(tmp_path):
+    path = tmp_path / "seed0.ckpt"
+    ck = Checkpointer(path, every_s=None, every_n=1, key={"seed": 0}, log=lambda m: None)
+    assert ck.load() is None and ck.resumed_from is None
+    state = {"w": torch.randn(3, 4), "rows": [{"a": 0.1, "b": True}], "n": 7}
+    ck.save(3, state)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed0.ckpt"]
+    again = Checkpointer(path, every_s=None, every_n=1, key={"seed": 0}, log=lambda m: None)
+    got = again.load()
+    assert again.resumed_from == 3
+    assert torch.equal(got["w"], state["w"]) and got["rows"] == state["rows"] and got["n"] == 7
+    again.done()
+    assert list(tmp_path.iterdir()) == []
+    again.done()  # idempotent
+
+
+def test_checkpoint_of_another_run_is_discarded(tmp_path):
+    path = tmp_path / "seed0.ckpt"
+    Checkpointer(path, key={"config_hash": "a"}, log=lambda m: None).save(5, {"x": 1})
+    lines, log = _lines()
+    ck = Checkpointer(path, key={"config_hash": "b"}, log=log)
+    assert ck.load() is None and ck.resumed_from is None
+    assert not path.exists()
+    assert "another run" in lines[0]
+
+
+def test_unreadable_checkpoint_is_discarded(tmp_path):
+    path = tmp_path / "seed0.ckpt"
+    path.write_bytes(b"not a checkpoint")
+    lines, log = _lines()
+    assert Checkpointer(path, key="k", log=log).load() is None
+    assert not path.exists() and "unreadable" in lines[0]
+
+
+def test_failed_save_keeps_previous_checkpoint_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "seed0.ckpt"
+    ck = Checkpointer(path, key="k", log=lambda m: None)
+    ck.save(1, {"x": torch.tensor([1.0])})
+    real_save = torch.save
+
+    def failing(obj, f, *a, **kw):
+        real_save(obj, f, *a, **kw)  # a complete-looking temp, then the failure
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", failing)
+    with pytest.raises(OSError, match="disk full"):
+        ck.save(2, {"x": torch.tensor([2.0])})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed0.ckpt"]
+    ck2 = Checkpointer(path, key="k", log=lambda m: None)
+    assert torch.equal(ck2.load()["x"], torch.tensor([1.0])) and ck2.resumed_from == 1
+
+
+def test_load_and_done_remove_temps_of_killed_saves(tmp_path):
+    path = tmp_path / "seed0.ckpt"
+    other = tmp_path / ".seed1.ckpt.abc.tmp"  # another output's temp: not ours
+    other.write_bytes(b"")
+    (tmp_path / ".seed0.ckpt.x1y2.tmp").write_bytes(b"half a checkpoint")
+    ck = Checkpointer(path, key="k", log=lambda m: None)
+    assert ck.load() is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+    (tmp_path / ".seed0.ckpt.zz.tmp").write_bytes(b"")
+    ck.done()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_maybe_save_intervals_and_progress_lines(tmp_path):
+    lines, log = _lines()
+    calls = []
+
+    def state():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    ck = Checkpointer(tmp_path / "a.ckpt", every_s=None, every_n=2, key="k", log=log)
+    saved = [ck.maybe_save(step, state, total=5) for step in range(1, 6)]
+    assert saved == [False, True, False, True, False] and len(calls) == 2 and ck.saves == 2
+    assert re.match(r"episode 2/5, [\d.]+ s elapsed, .* episodes/s; checkpoint saved", lines[0])
+    assert all("\r" not in line and "\n" not in line for line in lines)
+
+    slow = Checkpointer(tmp_path / "b.ckpt", every_s=3600.0, key="k", log=log)
+    assert not any(slow.maybe_save(s, state) for s in range(1, 50))
+    fast = Checkpointer(tmp_path / "c.ckpt", every_s=1e-9, key="k", log=log)
+    time.sleep(0.001)
+    assert fast.maybe_save(1, state) and (tmp_path / "c.ckpt").exists()
+    with pytest.raises(ValueError):
+        Checkpointer(tmp_path / "d.ckpt", every_s=0)
+
+
+def test_active_is_disabled_outside_activate(tmp_path):
+    ck = checkpoint.active()
+    assert not ck.enabled and ck.load() is None
+    assert not ck.maybe_save(1, lambda: pytest.fail("state_fn called while disabled"))
+    mine = Checkpointer(tmp_path / "x.ckpt", every_n=1, log=lambda m: None)
+    with checkpoint.activate(mine):
+        assert checkpoint.active() is mine
+    assert checkpoint.active() is not mine
+
+
+def test_rng_state_round_trip():
+    import random
+
+    import numpy as np
+
+    gen = torch.Generator().manual_seed(3)
+    state = checkpoint.rng_state(gen)
+    first = (torch.rand(3), torch.rand(3, generator=gen), random.random(), np.random.rand())
+    checkpoint.set_rng_state(state, gen)
+    second = (torch.rand(3), torch.rand(3, generator=gen), random.random(), np.random.rand())
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+    assert first[2:] == second[2:]
+    with pytest.raises(ValueError):
+        checkpoint.set_rng_state(state)
+
+
+def test_interval_s_precedence(monkeypatch):
+    monkeypatch.delenv(checkpoint.ENV_EVERY_S, raising=False)
+    assert checkpoint.interval_s({}) == checkpoint.DEFAULT_EVERY_S == 60
+    monkeypatch.setenv(checkpoint.ENV_EVERY_S, "7.5")
+    assert checkpoint.interval_s({}) == 7.5
+    cfg = {"lr": 1, "checkpoint_every_s": 3}
+    assert checkpoint.interval_s(cfg) == 3 and cfg == {"lr": 1}  # taken out of the experiment's cfg
+    assert checkpoint.interval_s({"checkpoint_every_s": 3}, override=2) == 2
+    assert checkpoint.interval_s({}, override=0) is None
+
+
+def test_path_for():
+    assert checkpoint.path_for("results/smoke/x/mfos/seed3.parquet") == Path("results/smoke/x/mfos/seed3.ckpt")
+
+
+# --------------------------------------------------------------------------- 2. kill and resume
+SEED = 1
+# big enough that the kill (at >= half the episodes) lands well before the end, small enough for
+# a few seconds per case on a loaded 2-core box
+CASES = {
+    "mmaml": ("recip_ipd_meta", "mmaml", {"mmaml": dict(outer_episodes=16, inner_steps=10, batch=16)}),
+    "mfos": ("recip_ipd_meta", "mfos", {"mfos": dict(meta_episodes=20, inner_steps=20, batch=32, hidden=32)}),
+    "rollout": ("recip_ipd_rollout", "reciprocator_vs_nl", dict(
+        episodes=30, batch=64, T=8, lr=0.005, epochs=10, clip=0.1, gamma=0.96, entropy_coef=0.02,
+        rr_weight=5.0, buffer_episodes=2, target_period=3)),  # buffer > 1: its restore matters
+}
+PROGRESS = re.compile(r"episode (\d+)/(\d+)")
+# in-process interruption at a fixed step (the kill above lands wherever it lands): the rollout
+# resumes between two baseline refreshes (target_period 3), so the baseline, its buffer and the
+# episode counters must come back; the self-play MFOS variant covers the p_NL annealing
+STOP_AT = {"mmaml": 7, "mfos": 9, "mfos_selfplay": 9, "rollout": 16}
+CASES_IN_PROCESS = {**CASES, "mfos_selfplay": ("recip_ipd_meta", "mfos", {"mfos": dict(
+    meta_episodes=20, inner_steps=10, batch=16, hidden=16, self_play=True, selfplay_anneal=0.05)})}
+
+
+def _cfg(name: str) -> dict:
+    # like the rules: the section plus scale, device and the checkpoint interval
+    return {**copy.deepcopy(CASES[name][2]), "scale": "test", "device": "cpu", "checkpoint_every_s": 3600}
+
+
+def _run_in_process(name: str):
+    """(frame, artifact or None) of one run in this process, seeded like the CLI."""
+    from mixedmotive.experiments import EXPERIMENTS
+
+    experiment, method, section = CASES_IN_PROCESS[name]
+    cfg = {**copy.deepcopy(section), "scale": "test", "device": "cpu"}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        out = EXPERIMENTS[experiment](cfg, method, SEED, "cpu")
+    return out if isinstance(out, tuple) else (out, None)
+
+
+def _reference(name: str, tmp_path: Path) -> tuple[pd.DataFrame, object]:
+    """Uninterrupted, in-process, no checkpointer; written and read back like a CLI result."""
+    frame, artifact = _run_in_process(name)
+    path = tmp_path / "reference" / "seed.parquet"
+    results.write(frame, path, {})
+    return pd.read_parquet(path), artifact
+
+
+def _command(name: str, out: Path) -> list[str]:
+    experiment, method, _ = CASES[name]
+    return [sys.executable, "-m", "mixedmotive", "train", experiment, "--method", method, "--seed", str(SEED),
+            "--config-json", json.dumps(_cfg(name)), "--out", str(out), "--checkpoint-every-n", "1"]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def _kill_half_way(cmd: list[str], log: Path, cwd: Path) -> tuple[int, int]:
+    """Run ``cmd``; SIGKILL it once its progress log reports at least half the episodes done."""
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=_env())
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            found = PROGRESS.findall(log.read_text())
+            if found:
+                k, n = map(int, found[-1])
+                if 2 * k >= n:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
+            if proc.poll() is not None:
+                pytest.fail(f"finished before the kill (rc {proc.returncode}):\n{log.read_text()}")
+            time.sleep(0.005)
+        else:
+            pytest.fail(f"no progress past half-way in time:\n{log.read_text()}")
+    finally:
+        if proc.poll() is None:  # killed above (not reaped yet) or failing: never leave it running
+            proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, log.read_text()
+    return k, n
+
+
+def _assert_same_artifact(got, ref, where="artifact"):
+    if torch.is_tensor(ref):  # exactly equal, NaN where NaN (torch.equal alone has NaN != NaN)
+        assert torch.is_tensor(got) and got.dtype == ref.dtype and got.shape == ref.shape, where
+        if ref.is_floating_point():
+            nan = ref.isnan()
+            assert torch.equal(got.isnan(), nan) and torch.equal(got[~nan], ref[~nan]), where
+        else:
+            assert torch.equal(got, ref), where
+    elif isinstance(ref, dict):
+        assert set(got) == set(ref), where
+        for key in ref:
+            if key != "wall_s":  # timings differ between runs
+                _assert_same_artifact(got[key], ref[key], f"{where}[{key!r}]")
+    elif isinstance(ref, float) and math.isnan(ref):
+        assert math.isnan(got), where
+    else:
+        assert got == ref, where
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_killed_training_resumes_bit_identically(name, tmp_path):
+    ref_frame, ref_artifact = _reference(name, tmp_path)
+
+    out = tmp_path / "results" / name / f"seed{SEED}.parquet"
+    out.parent.mkdir(parents=True)
+    ckpt = checkpoint.path_for(out)
+    k, n = _kill_half_way(_command(name, out), tmp_path / "killed.log", tmp_path)
+
+    # nothing of the result survives the kill; only the checkpoint (and at most a killed save's temp)
+    left = sorted(p.name for p in out.parent.iterdir())
+    assert ckpt.name in left, left
+    assert all(p == ckpt.name or re.fullmatch(rf"\.{re.escape(ckpt.name)}\..*\.tmp", p) for p in left), left
+    step = torch.load(ckpt, weights_only=False)["step"]
+    assert k <= step < n, (k, step, n)
+
+    stale = out.parent / f".{out.name}.x7.tmp"  # as if an earlier run had been killed while writing
+    stale.write_bytes(b"PAR1 partial")
+    rerun = subprocess.run(_command(name, out), capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"at step {step}" in rerun.stdout, rerun.stdout
+    assert "\r" not in rerun.stdout
+
+    frame, meta = results.read(out)
+    pd.testing.assert_frame_equal(frame, ref_frame, check_exact=True)
+    assert len(frame) == n
+    if ref_artifact is not None:
+        _assert_same_artifact(results.read_artifact(results.artifact_path(out)), ref_artifact)
+    assert meta["checkpoint"]["resumed_from_step"] == step
+    # the interval is no experiment setting: neither in the recorded config nor in its hash
+    cfg = _cfg(name)
+    cfg.pop("checkpoint_every_s")
+    assert meta["config"] == cfg and meta["config_hash"] == config_hash(cfg)
+
+    expected = {out.name, results.sidecar(out).name} | ({results.artifact_path(out).name} if ref_artifact else set())
+    assert {p.name for p in out.parent.iterdir()} == expected  # checkpoint and temps gone
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class _CrashAfter(Checkpointer):
+    """Saves every step, then dies right after saving step ``stop``."""
+
+    def __init__(self, path, stop):
+        super().__init__(path, every_s=None, every_n=1, key="k", log=lambda m: None)
+        self.stop = stop
+
+    def maybe_save(self, step, state_fn, total=None):
+        saved = super().maybe_save(step, state_fn, total)
+        if step == self.stop:
+            raise _Interrupted
+        return saved
+
+
+@pytest.mark.parametrize("name", list(CASES_IN_PROCESS))
+def test_resume_at_a_fixed_step_is_bit_identical(name, tmp_path):
+    ref_frame, ref_artifact = _run_in_process(name)
+    path = tmp_path / "seed.ckpt"
+    with checkpoint.activate(_CrashAfter(path, STOP_AT[name])), pytest.raises(_Interrupted):
+        _run_in_process(name)
+    resumed = Checkpointer(path, every_s=None, every_n=5, key="k", log=lambda m: None)
+    with checkpoint.activate(resumed):
+        frame, artifact = _run_in_process(name)
+    assert resumed.resumed_from == STOP_AT[name]
+    pd.testing.assert_frame_equal(frame, ref_frame, check_exact=True)
+    if ref_artifact is not None:
+        _assert_same_artifact(artifact, ref_artifact)
+    if name == "mfos_selfplay":
+        assert 0 < int(artifact["vs_self"].sum()) < len(artifact["vs_self"])
+        assert int(artifact["vs_self"][:STOP_AT[name]].sum()) < int(artifact["vs_self"].sum())
