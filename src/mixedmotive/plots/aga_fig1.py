@@ -30,6 +30,7 @@ def plot(inputs, out, cfg: dict) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), constrained_layout=True)
     for ax, (title, z) in zip(axes, panels):
         cs = ax.contourf(a1, a2, z, levels=24, cmap="viridis")
+        cs.set_rasterized(True)  # the landscape as an image, axes and trajectories stay vector (2.8 MB -> small)
         fig.colorbar(cs, ax=ax, shrink=0.85)
         for m in ordered(shown.method.unique()):
             for _, traj in shown[shown.method == m].groupby("start"):
