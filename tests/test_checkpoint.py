@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mixedmotive import checkpoint, results
+from mixedmotive import checkpoint, config, results
 from mixedmotive.checkpoint import Checkpointer
 from mixedmotive.config import config_hash
 
@@ -166,9 +166,12 @@ def test_path_for():
 SEED = 1
 # big enough that the kill (at >= half the episodes) lands well before the end, small enough for
 # a few seconds per case on a loaded 2-core box
+_META = config.load(scale="smoke")["recip_ipd_analytic"]  # full settings; the cases override a few
 CASES = {
-    "mmaml": ("recip_ipd_meta", "mmaml", {"mmaml": dict(outer_episodes=16, inner_steps=10, batch=16)}),
-    "mfos": ("recip_ipd_meta", "mfos", {"mfos": dict(meta_episodes=20, inner_steps=20, batch=32, hidden=32)}),
+    "mmaml": ("recip_ipd_meta", "mmaml", {"mmaml": {**_META["mmaml"], **dict(outer_episodes=16, inner_steps=10,
+                                                                             batch=16)}}),
+    "mfos": ("recip_ipd_meta", "mfos", {"mfos": {**_META["mfos"], **dict(meta_episodes=20, inner_steps=20, batch=32,
+                                                                         hidden=32)}}),
     "rollout": ("recip_ipd_rollout", "reciprocator_vs_nl", dict(
         episodes=30, batch=64, T=8, lr=0.005, epochs=10, clip=0.1, gamma=0.96, entropy_coef=0.02,
         rr_weight=5.0, buffer_episodes=2, target_period=3)),  # buffer > 1: its restore matters
@@ -178,8 +181,8 @@ PROGRESS = re.compile(r"episode (\d+)/(\d+)")
 # resumes between two baseline refreshes (target_period 3), so the baseline, its buffer and the
 # episode counters must come back; the self-play MFOS variant covers the p_NL annealing
 STOP_AT = {"mmaml": 7, "mfos": 9, "mfos_selfplay": 9, "rollout": 16}
-CASES_IN_PROCESS = {**CASES, "mfos_selfplay": ("recip_ipd_meta", "mfos", {"mfos": dict(
-    meta_episodes=20, inner_steps=10, batch=16, hidden=16, self_play=True, selfplay_anneal=0.05)})}
+CASES_IN_PROCESS = {**CASES, "mfos_selfplay": ("recip_ipd_meta", "mfos", {"mfos": {**_META["mfos"], **dict(
+    meta_episodes=20, inner_steps=10, batch=16, hidden=16, self_play=True, selfplay_anneal=0.05)}})}
 
 
 def _cfg(name: str) -> dict:

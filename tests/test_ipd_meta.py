@@ -7,14 +7,16 @@ import io
 import pytest
 import torch
 
+from mixedmotive import config
 from mixedmotive.agents import ipd_meta as M
 from mixedmotive.agents.ipd_analytic import AnalyticAgent, NaiveLearner, make_agent, play
 from mixedmotive.envs.ipd import analytic_payoffs
 
 GAMMA = 0.96
 
-TINY_MMAML = dict(outer_episodes=40, inner_steps=10, batch=16, outer_lr=0.05)
-TINY_MFOS = dict(meta_episodes=3, inner_steps=6, batch=8, hidden=32)
+SMOKE = config.load(scale="smoke")["recip_ipd_analytic"]  # the one place the settings live
+TINY_MMAML = {**SMOKE["mmaml"], "outer_episodes": 40, "inner_steps": 10, "batch": 16, "outer_lr": 0.05}
+TINY_MFOS = {**SMOKE["mfos"], "meta_episodes": 3, "inner_steps": 6, "batch": 8, "hidden": 32}
 
 
 def _ref_grad(theta_own, theta_opp):
@@ -112,13 +114,14 @@ def test_mmaml_agent_init_and_step(mmaml_run):
 
 
 def test_mmaml_config_keys():
-    for preset in ("smoke", "default", "paper"):
-        cfg = M.mmaml_config(preset)
-        assert {"outer_episodes", "inner_steps", "batch", "outer_lr"} <= set(cfg)
-    assert M.mmaml_config("paper")["outer_episodes"] == 1000
-    assert M.mmaml_config("paper")["inner_steps"] == 100
-    with pytest.raises(KeyError):
-        M.meta_train_mmaml({"bogus": 1})
+    for scale in ("smoke", "default", "paper"):
+        assert set(config.load(scale=scale)["recip_ipd_analytic"]["mmaml"]) == set(M.MMAML_KEYS)
+    paper = config.load(scale="paper")["recip_ipd_analytic"]["mmaml"]
+    assert (paper["outer_episodes"], paper["inner_steps"], paper["outer_lr"]) == (1000, 100, 0.01)  # M-FOS
+    with pytest.raises(KeyError, match="bogus"):
+        M.meta_train_mmaml({**TINY_MMAML, "bogus": 1})
+    with pytest.raises(KeyError, match="outer_lr"):
+        M.meta_train_mmaml({k: v for k, v in TINY_MMAML.items() if k != "outer_lr"})
 
 
 # --------------------------------------------------------------------------- MFOS
@@ -153,7 +156,7 @@ def test_mfos_rollout_follows_mfos_protocol():
     """Replays the NL opponent from the recorded actions: rewards and states must match."""
     torch.manual_seed(0)
     pol = M.MFOSPolicy(hidden=16)
-    cfg = M.mfos_config("smoke", inner_steps=5, batch=4)
+    cfg = {**SMOKE["mfos"], "inner_steps": 5, "batch": 4}
     obs, acts, rews, opp_rews = M.mfos_rollout_nl(pol, cfg, torch.Generator().manual_seed(9))
     assert obs.shape == (5, 4, 10) and acts.shape == (5, 4, 5) and rews.shape == (5, 4)
     g = torch.Generator().manual_seed(9)  # same draws as the rollout's start
@@ -194,7 +197,7 @@ def test_mfos_training_does_not_touch_global_rng():
 
 def test_mfos_learns_to_raise_its_reward_against_nl():
     """A short meta-training run raises MFOS's mean reward per step against fresh NL learners."""
-    cfg = dict(meta_episodes=25, inner_steps=10, batch=64, hidden=64, lr=0.01)
+    cfg = {**SMOKE["mfos"], "meta_episodes": 25, "inner_steps": 10, "batch": 64, "hidden": 64, "lr": 0.01}
     out = M.meta_train_mfos(cfg, seed=0)
     curve = out["curve"]
     assert torch.isfinite(curve).all()
@@ -233,12 +236,14 @@ def test_mfos_self_play_stage():
 
 
 def test_mfos_config_keys():
-    paper = M.mfos_config("paper")
+    for scale in ("smoke", "default", "paper"):
+        assert set(config.load(scale=scale)["recip_ipd_analytic"]["mfos"]) == set(M.MFOS_KEYS)
+    paper = config.load(scale="paper")["recip_ipd_analytic"]["mfos"]
     assert (paper["meta_episodes"], paper["inner_steps"], paper["batch"]) == (1024, 100, 4096)
     assert (paper["lr"], paper["epochs"], paper["clip"], paper["ppo_gamma"], paper["entropy_coef"]) == (
         0.002, 4, 0.2, 0.99, 0.01)
-    with pytest.raises(KeyError):
-        M.meta_train_mfos({"bogus": 1})
+    with pytest.raises(KeyError, match="bogus"):
+        M.meta_train_mfos({**TINY_MFOS, "bogus": 1})
 
 
 def test_agents_play_round_robin_matches(mmaml_run):

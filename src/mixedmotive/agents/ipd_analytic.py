@@ -120,7 +120,7 @@ from ..envs.ipd import PAYOFF_ROW, SWAP_POLICY, analytic_payoffs, markov_chain
 __all__ = [
     "AnalyticAgent", "NaiveLearner", "LOLA", "Reciprocator", "AGENTS",
     "make_agent", "register_agent", "play", "discounted_values",
-    "lola_correction", "influence_tables", "reciprocator_value",
+    "lola_correction", "influence_tables", "reciprocator_value", "own_value_grad", "nl_step",
 ]
 
 
@@ -128,6 +128,26 @@ def discounted_values(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float
     """Discounted returns ``sum_t gamma^t r_t`` of both players (M-FOS' ``-L``), batch-shaped."""
     v1, v2 = analytic_payoffs(theta_1, theta_2, gamma)
     return v1 / (1 - gamma), v2 / (1 - gamma)
+
+
+def own_value_grad(theta_own: torch.Tensor, theta_opp: torch.Tensor, gamma: float = 0.96,
+                   create_graph: bool = False) -> torch.Tensor:
+    """grad wrt theta_own of the own discounted value V = v / (1 - gamma) (M-FOS loss units).
+
+    ``theta_opp`` is held fixed (a partial derivative); with ``create_graph`` the result is
+    differentiable (through both arguments), e.g. for M-MAML's meta-gradient.
+    """
+    with torch.enable_grad():
+        own = theta_own if (create_graph and theta_own.requires_grad) else theta_own.detach().requires_grad_(True)
+        opp = theta_opp if create_graph else theta_opp.detach()
+        v, _ = analytic_payoffs(own, opp, gamma)
+        (g,) = torch.autograd.grad(v.sum(), own, create_graph=create_graph)
+    return g / (1.0 - gamma)
+
+
+def nl_step(theta_own: torch.Tensor, theta_opp: torch.Tensor, lr: float = 1.0, gamma: float = 0.96) -> torch.Tensor:
+    """One naive-learner step: theta_own + lr * grad V_own (no graph kept)."""
+    return (theta_own.detach() + lr * own_value_grad(theta_own, theta_opp, gamma)).detach()
 
 
 def _leaf(theta: torch.Tensor) -> torch.Tensor:
@@ -164,10 +184,7 @@ class NaiveLearner(AnalyticAgent):
         self.lr = float(lr)
 
     def step(self, theta_own, theta_opp, gamma=0.96):
-        own = _leaf(theta_own)
-        v_own, _ = discounted_values(own, theta_opp.detach(), gamma)
-        (grad,) = torch.autograd.grad(v_own.sum(), own)
-        return (theta_own.detach() + self.lr * grad).detach()
+        return nl_step(theta_own, theta_opp, self.lr, gamma)
 
     def __repr__(self) -> str:
         return f"NaiveLearner(lr={self.lr})"

@@ -9,7 +9,7 @@ Units
 discounted value.  M-FOS's naive learners (NL) step on the gradient of the discounted loss
 -V with lr 1, i.e. ``theta <- theta + lr * grad V = theta + lr / (1 - gamma) * grad v``.
 Every learning rate of an inner (naive) update in this module is in those M-FOS units
-(:func:`value_grad` returns grad V), so "NL with lr 1" means exactly M-FOS's NL.
+(:func:`mixedmotive.agents.ipd_analytic.own_value_grad` returns grad V), so "NL with lr 1" means exactly M-FOS's NL.
 Rewards that are logged, optimised by the meta-learners or fed to PPO are average rewards
 per step v (mutual cooperation -1, mutual defection -2), as in M-FOS.
 
@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -81,92 +80,27 @@ from mixedmotive import checkpoint
 from mixedmotive.agents.ppo import PPO, PPOConfig
 from mixedmotive.envs.ipd import analytic_payoffs
 
-from mixedmotive.agents.ipd_analytic import AnalyticAgent, register_agent
+from mixedmotive.agents.ipd_analytic import AnalyticAgent, nl_step, register_agent
+from mixedmotive.threads import torch_threads
 
 GAMMA_INNER = 0.96
 N_THETA = 5
 
-# --------------------------------------------------------------------------- presets
-#: M-MAML meta-training settings.  paper = M-FOS generate_mamaml (1000 outer episodes, 100-step
-#: unroll, Adam 0.01; its batch comes from a caller absent from M-FOS's public code, so 4096, the
-#: MFOS batch, is an assumption); default: ~0.3-0.7 s per outer episode on one shared CPU core.
-MMAML_PRESETS = {
-    "smoke": dict(outer_episodes=8, inner_steps=10, batch=16, outer_lr=0.01),
-    "default": dict(outer_episodes=400, inner_steps=100, batch=64, outer_lr=0.01),
-    "paper": dict(outer_episodes=1000, inner_steps=100, batch=4096, outer_lr=0.01),
-}
-MMAML_COMMON = dict(opp_lr=1.0, init_std=1.0, gamma=GAMMA_INNER, num_threads=1)
-
-#: MFOS meta-training settings.  paper = M-FOS main_mfos_ppo.py; default: ~0.6-0.8 s per
-#: meta-episode on one shared CPU core (500 episodes in ~5 min).
-MFOS_PRESETS = {
-    "smoke": dict(meta_episodes=3, inner_steps=10, batch=32),
-    "default": dict(meta_episodes=500, inner_steps=100, batch=128),
-    "paper": dict(meta_episodes=1024, inner_steps=100, batch=4096),
-}
-MFOS_COMMON = dict(
-    lr=0.002, epochs=4, clip=0.2, ppo_gamma=0.99, entropy_coef=0.01, value_coef=0.5,
-    return_norm_eps=1e-5, hidden=256, opp_lr=1.0, init_std=1.0, gamma=GAMMA_INNER,
-    self_play=False, selfplay_lr=0.0002, selfplay_anneal=0.0015, num_threads=1,
-)
+# Settings: every key is required and comes from config/config.yaml (section recip_ipd_analytic,
+# keys mmaml and mfos; smoke/default/paper values there): no second set of defaults lives here.
+MMAML_KEYS = ("outer_episodes", "inner_steps", "batch", "outer_lr", "opp_lr", "init_std", "gamma", "num_threads")
+MFOS_KEYS = ("meta_episodes", "inner_steps", "batch", "lr", "epochs", "clip", "ppo_gamma", "entropy_coef",
+             "value_coef", "return_norm_eps", "hidden", "opp_lr", "init_std", "gamma", "self_play",
+             "selfplay_lr", "selfplay_anneal", "num_threads")
 
 
-def mmaml_config(preset: str = "default", **overrides) -> dict:
-    """Full M-MAML cfg: common keys, then the preset, then ``overrides``."""
-    return {**MMAML_COMMON, **MMAML_PRESETS[preset], **overrides}
-
-
-def mfos_config(preset: str = "default", **overrides) -> dict:
-    """Full MFOS cfg: common keys, then the preset, then ``overrides``."""
-    return {**MFOS_COMMON, **MFOS_PRESETS[preset], **overrides}
-
-
-@contextmanager
-def _num_threads(n):
-    """Temporarily set torch's intra-op threads (None: leave as is); restored on exit.
-
-    The ops here are small; on a shared 2-core CPU one thread was 2-10x faster than two
-    (thread contention), and a fixed count keeps float reductions reproducible.
-    """
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def _check_keys(cfg: dict, known: dict) -> None:
-    unknown = set(cfg) - set(known)
-    if unknown:
-        raise KeyError(f"unknown cfg keys {sorted(unknown)}; known: {sorted(known)}")
+def _check_keys(cfg: dict, keys: tuple[str, ...]) -> None:
+    unknown, missing = set(cfg) - set(keys), set(keys) - set(cfg)
+    if unknown or missing:
+        raise KeyError(f"cfg keys: unknown {sorted(unknown)}, missing {sorted(missing)}; expected {list(keys)}")
 
 
 # --------------------------------------------------------------------------- exact gradients
-def value_grad(theta_own: torch.Tensor, theta_opp: torch.Tensor, gamma: float = GAMMA_INNER,
-               create_graph: bool = False) -> torch.Tensor:
-    """grad wrt theta_own of the own discounted value V = v / (1 - gamma) (M-FOS loss units).
-
-    ``theta_opp`` is held fixed (a partial derivative); with ``create_graph`` the result is
-    differentiable (through both arguments) for meta-gradients.
-    """
-    with torch.enable_grad():
-        own = theta_own if (create_graph and theta_own.requires_grad) else theta_own.detach().requires_grad_(True)
-        opp = theta_opp if create_graph else theta_opp.detach()
-        v, _ = analytic_payoffs(own, opp, gamma)
-        (g,) = torch.autograd.grad(v.sum(), own, create_graph=create_graph)
-    return g / (1.0 - gamma)
-
-
-def nl_step(theta_own: torch.Tensor, theta_opp: torch.Tensor, lr: float = 1.0,
-            gamma: float = GAMMA_INNER) -> torch.Tensor:
-    """One naive-learner step (M-FOS NL): theta_own + lr * grad V_own (no graph kept)."""
-    return (theta_own + lr * value_grad(theta_own, theta_opp, gamma)).detach()
-
-
 def _joint_grads(own: torch.Tensor, opp: torch.Tensor, gamma: float):
     """Differentiable simultaneous gradients for both players in one pass.
 
@@ -206,19 +140,17 @@ def mmaml_objective(theta0: torch.Tensor, inner_lr: torch.Tensor, opp_init: torc
     return total / inner_steps
 
 
-def meta_train_mmaml(cfg: dict | None = None, seed: int = 0) -> dict:
+def meta_train_mmaml(cfg: dict, seed: int = 0) -> dict:
     """Meta-train M-MAML (theta0 and inner lr) against NL learners; deterministic per seed.
 
-    cfg keys (see :data:`MMAML_PRESETS`, :data:`MMAML_COMMON`): outer_episodes, inner_steps,
-    batch, outer_lr, opp_lr, init_std, gamma, num_threads.  Missing keys take the "default"
-    preset.  The learned inner lr is unconstrained (it may even turn negative), as in M-FOS.
+    cfg keys (see :data:`MMAML_KEYS`; values in config/config.yaml): outer_episodes, inner_steps,
+    batch, outer_lr, opp_lr, init_std, gamma, num_threads; all required.  The learned inner lr is unconstrained (it may even turn negative), as in M-FOS.
     Returns dict(theta0=(5,) tensor, inner_lr=0-dim tensor, curve=(outer_episodes,) tensor of
     the meta-objective (mean own reward per step over the unroll) of each outer episode,
     before that episode's Adam step, theta0_init, inner_lr_init, cfg, seed, wall_s).
     """
-    cfg = {**mmaml_config("default"), **(cfg or {})}
-    _check_keys(cfg, mmaml_config("default"))
-    with _num_threads(cfg["num_threads"]):
+    _check_keys(cfg, MMAML_KEYS)
+    with torch_threads(cfg["num_threads"]):
         return _meta_train_mmaml(cfg, int(seed))
 
 
@@ -260,7 +192,7 @@ def _meta_train_mmaml(cfg: dict, seed: int) -> dict:
     )
 
 
-def meta_train_mmaml_ids(cfg: dict | None = None, ids=range(10)) -> list[dict]:
+def meta_train_mmaml_ids(cfg: dict, ids=range(10)) -> list[dict]:
     """M-FOS's pre-generated parameter sets: one :func:`meta_train_mmaml` per id (seed = id)."""
     return [meta_train_mmaml(cfg, seed=i) for i in ids]
 
@@ -393,21 +325,20 @@ def mfos_rollout_self(policies, cfg: dict, gen: torch.Generator):
     return [tuple(torch.stack(x) for x in o) for o in out]
 
 
-def meta_train_mfos(cfg: dict | None = None, seed: int = 0) -> dict:
+def meta_train_mfos(cfg: dict, seed: int = 0) -> dict:
     """Meta-train MFOS with PPO against NL learners; deterministic per seed on CPU.
 
-    cfg keys (see :data:`MFOS_PRESETS`, :data:`MFOS_COMMON`): meta_episodes, inner_steps,
+    cfg keys (see :data:`MFOS_KEYS`; values in config/config.yaml): meta_episodes, inner_steps,
     batch, lr, epochs, clip, ppo_gamma, entropy_coef, value_coef, return_norm_eps, hidden,
-    opp_lr, init_std, gamma, self_play, selfplay_lr, selfplay_anneal, num_threads.  Missing
-    keys take the "default" preset.  The returned policy is the final one (no best-so-far
+    opp_lr, init_std, gamma, self_play, selfplay_lr, selfplay_anneal, num_threads; all
+    required.  The returned policy is the final one (no best-so-far
     selection).  Returns dict(state_dict=agent 0's policy state_dict (plain tensors),
     curve=(meta_episodes,) mean own reward per step of agent 0's meta-episode, opp_curve
     (the NL's; NaN for self-play episodes), vs_self=(meta_episodes,) bool, cfg, seed,
     wall_s; with self_play also state_dict_1).
     """
-    cfg = {**mfos_config("default"), **(cfg or {})}
-    _check_keys(cfg, mfos_config("default"))
-    with _num_threads(cfg["num_threads"]):
+    _check_keys(cfg, MFOS_KEYS)
+    with torch_threads(cfg["num_threads"]):
         return _meta_train_mfos(cfg, int(seed))
 
 

@@ -14,16 +14,13 @@ import pandas as pd
 import torch
 
 from ..results import device_name
+from ..threads import torch_threads
 from .aga_public_goods import simulate
 
 
 def run(cfg: dict, method: str | None, seed: int, device: str = "cpu") -> pd.DataFrame:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # timings must not depend on what else runs on the machine
-    try:
+    with torch_threads(1):  # timings must not depend on what else runs on the machine
         return _time_methods(cfg, seed, device)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _time_methods(cfg: dict, seed: int, device: str) -> pd.DataFrame:

@@ -19,44 +19,41 @@ pc_recip_<s>, pc_nl_<s>   each policy's P(cooperate) in own-view state s = start
 seed                      the seed
 ========================  ============================================================
 
-Config keys (the experiment's section; all required unless a default is given):
+Config keys (the experiment's section ``recip_ipd_rollout`` of config/config.yaml, where the
+smoke/default/paper values live):
 
-=================  =========  =========  =========  ======================================
-key                smoke      default    paper      meaning
-=================  =========  =========  =========  ======================================
-episodes           6          500        1000       training episodes (README: 1000, later 500)
-batch              64         512        2048       parallel games
-T                  8          32         32         steps per episode
-lr                 0.005      0.005      0.005      Adam learning rate (both agents)
-epochs             10         10         10         PPO epochs (full-batch Adam steps) per episode
-clip               0.1        0.1        0.1        PPO clip epsilon
-gamma              0.96       0.96       0.96       discount
-entropy_coef       0.02       0.02       0.02       entropy bonus
-value_coef         0.5        0.5        0.5        critic MSE weight (optional, default 0.5)
-return_norm_eps    0.0        0.0        0.0        eps of the return z-normalisation (optional)
-latent             2          2          2          hidden units of the encoders (optional)
-state_encoding     onehot5    onehot5    onehot5    onehot5 | raw2 (optional, see agents)
-threads            1          1          1          torch CPU threads during the run (optional,
-                                                    default 1: the ops are tiny, and on a loaded
-                                                    2-core box 2 threads ran ~10x slower)
-rr_weight          5.0        5.0        5.0        w, reciprocal-reward weight
-buffer_episodes    1          1          1          baseline FIFO buffer, in episodes
-target_period      3          3          3          baseline refresh period, in episodes
-return_norm        block      block      block      block | per_step | none (optional, see PPO)
-max_grad_norm      null       null       null       gradient-norm clip (optional, off)
-=================  =========  =========  =========  ======================================
+=================  ======================================================================
+key                meaning
+=================  ======================================================================
+episodes           training episodes (README: 1000, later 500)
+batch              parallel games
+T                  steps per episode
+lr                 Adam learning rate (both agents)
+epochs             PPO epochs (full-batch Adam steps) per episode
+clip               PPO clip epsilon
+gamma              discount
+entropy_coef       entropy bonus
+value_coef         critic MSE weight (optional, default 0.5)
+return_norm_eps    eps of the return z-normalisation (optional)
+latent             hidden units of the encoders (optional)
+state_encoding     onehot5 | raw2 (optional, see agents)
+threads            torch CPU threads during the run (optional, default 1: the ops are tiny, and on a loaded 2-core box 2 threads ran ~10x slower)
+rr_weight          w, reciprocal-reward weight
+buffer_episodes    baseline FIFO buffer, in episodes
+target_period      baseline refresh period, in episodes
+return_norm        block | per_step | none (optional, see PPO)
+max_grad_norm      gradient-norm clip (optional, off)
+=================  ======================================================================
 
 The plot (:mod:`mixedmotive.plots.recip_ipd_rollout`) also reads the optional
 ``smooth`` (default target_period) and ``rr_ylim`` (paper: [-0.075, 0.15]).
 
-Scales: ``paper`` is the authors' IPD config (batch 2048) with the first README's
-1000 episodes.  ``default`` is the smallest setting that shows the oscillation
-clearly: with batch 512 P(cooperate) of the Reciprocator first rises to ~0.9 with
-NL-PPO's, collapses once (around episode 150-200) and then oscillates with a period
-of ~50-70 episodes (seen at batch 512 for seeds 0-3, seed 1 least regular, and at
-batch 256 and 2048); 500 episodes take 35-55 s on one thread of a loaded 2-core
-box (batch 2048: 0.12-0.3 s/episode, so the paper scale takes 2-5 min per seed).
-``smoke`` only exercises the code (well under a second).
+Scales (values in the config): ``paper`` is the authors' IPD config (batch 2048) with the
+first README's 1000 episodes.  ``default`` is the smallest setting that showed the
+oscillation clearly here: with batch 512, P(cooperate) of the Reciprocator first rises to
+~0.9 with NL-PPO's, collapses once (around episode 150-200) and then oscillates with a
+period of ~50-70 episodes (seeds 0-3; also at batch 256 and 2048); 500 episodes take
+35-55 s on one thread of a loaded 2-core box.  ``smoke`` only exercises the code.
 
 ``method`` is ignored (there is one pairing); ``seed`` seeds the network
 initialisation (``torch.manual_seed``) and the action sampling (a
@@ -73,6 +70,7 @@ import pandas as pd
 import torch
 
 from .. import checkpoint
+from ..threads import torch_threads
 from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator, ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
 
@@ -110,12 +108,8 @@ def rollout(env: IPDRolloutEnv, agents, generator: torch.Generator | None = None
 
 
 def run(cfg: dict, method: str | None = None, seed: int = 0, device: str = "cpu") -> pd.DataFrame:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(int(cfg.get("threads", 1)))
-    try:
+    with torch_threads(cfg.get("threads", 1)):
         return _train(cfg, seed, device)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
