@@ -180,9 +180,14 @@ PROGRESS = re.compile(r"episode (\d+)/(\d+)")
 # in-process interruption at a fixed step (the kill above lands wherever it lands): the rollout
 # resumes between two baseline refreshes (target_period 3), so the baseline, its buffer and the
 # episode counters must come back; the self-play MFOS variant covers the p_NL annealing
-STOP_AT = {"mmaml": 7, "mfos": 9, "mfos_selfplay": 9, "rollout": 16}
+# Coins: the Reciprocator run resumes at an odd episode (between two refits, with a part-full
+# buffer); the MFOS run at a meta-episode boundary (the NL is re-initialised from the restored RNG)
+_COINS = config.load(scale="smoke")["recip_coins"]
+STOP_AT = {"mmaml": 7, "mfos": 9, "mfos_selfplay": 9, "rollout": 16, "coins_recip": 5, "coins_mfos": 2}
 CASES_IN_PROCESS = {**CASES, "mfos_selfplay": ("recip_ipd_meta", "mfos", {"mfos": {**_META["mfos"], **dict(
-    meta_episodes=20, inner_steps=10, batch=16, hidden=16, self_play=True, selfplay_anneal=0.05)}})}
+    meta_episodes=20, inner_steps=10, batch=16, hidden=16, self_play=True, selfplay_anneal=0.05)}}),
+    "coins_recip": ("recip_coins", "reciprocator_vs_nl", {**_COINS, "episodes": 8}),
+    "coins_mfos": ("recip_coins", "mfos_vs_nl", {**_COINS, "episodes": 8})}
 
 
 def _cfg(name: str) -> dict:

@@ -35,10 +35,19 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
+def _known_keys(schema: dict) -> set:
+    """Keys a (sub)schema declares, following one level of ``$ref`` into ``$defs``."""
+    keys = set(schema.get("properties", {}))
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        keys |= set(load_schema()["$defs"][ref.split("/")[-1]].get("properties", {}))
+    return keys
+
+
 def _key_path(error: jsonschema.ValidationError) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        extra = sorted(set(error.instance) - set(_known_keys(error.schema)))
         path = ".".join(filter(None, [path, extra[0] if extra else ""]))
     return path or "<top level>"
 
@@ -53,7 +62,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} must be {'>=' if v == 'minimum' else '>'} {error.validator_value}"
     if v in ("maximum", "exclusiveMaximum"):
         return f"{error.instance!r} must be {'<=' if v == 'maximum' else '<'} {error.validator_value}"
-    if v == "additionalProperties":
+    if v in ("additionalProperties", "unevaluatedProperties"):
         return "unknown key (check its spelling against config/config.yaml)"
     return error.message
 

@@ -39,7 +39,11 @@ class Claim:
 REGISTRY: dict[str, Claim] = {}
 
 #: modules that register claims when imported
-CLAIM_MODULES = ("mixedmotive.analysis.aga_claims", "mixedmotive.analysis.recip_claims")
+CLAIM_MODULES = (
+    "mixedmotive.analysis.aga_claims",
+    "mixedmotive.analysis.recip_claims",
+    "mixedmotive.analysis.recip_coins_claims",
+)
 
 
 def claim(id: str, paper: str, source: str, statement: str, experiments: tuple[str, ...]):

@@ -1,6 +1,7 @@
 """Experiments: ``run(cfg, method, seed, device) -> DataFrame`` per experiment name."""
 
-from . import aga_diffgame, aga_public_goods, aga_runtime, recip_ipd_analytic, recip_ipd_meta, recip_ipd_rollout
+from . import (aga_diffgame, aga_public_goods, aga_runtime, recip_coins, recip_ipd_analytic, recip_ipd_meta,
+               recip_ipd_rollout)
 
 EXPERIMENTS = {
     "aga_diffgame": aga_diffgame.run,
@@ -9,4 +10,5 @@ EXPERIMENTS = {
     "recip_ipd_meta": recip_ipd_meta.run,
     "recip_ipd_analytic": recip_ipd_analytic.run,
     "recip_ipd_rollout": recip_ipd_rollout.run,
+    "recip_coins": recip_coins.run,
 }

@@ -1,6 +1,6 @@
 """One function per figure/table: ``plot(inputs, out, cfg)``; raw results in, file out."""
 
-from . import aga_fig1, aga_public_goods, recip_ipd, recip_ipd_rollout
+from . import aga_fig1, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
 
 PLOTS = {
     "aga_fig1_trajectories": aga_fig1.plot,
@@ -9,4 +9,10 @@ PLOTS = {
     "aga_table3_runtime": aga_public_goods.table3,
     "recip_table1_ipd_round_robin": recip_ipd.table,
     "recip_fig2_ipd_rollout": recip_ipd_rollout.plot,
+    "recip_fig1_payoffs": recip_coins.fig1_payoffs,
+    "recip_fig3_coins_vs_nl": recip_coins.fig3,
+    "recip_fig4_coins_head_to_head": recip_coins.fig4,
+    "recip_figA_coins_symmetric": recip_coins.fig_a_symmetric,
+    "recip_figA_coins_vs_nl": recip_coins.fig_a_vs_nl,
+    "recip_hyperparameters": recip_coins.hyperparameters,
 }
