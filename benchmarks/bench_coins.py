@@ -158,6 +158,32 @@ def measure(batch, threads, args, jax_too):
     return rate, ratio
 
 
+def training_episode(batch: int, device: str, torus: bool) -> float:
+    """Wall time of one NL-PPO vs NL-PPO training episode (rollout + both PPO updates), Coins PPO settings of
+    the config's ``paper`` scale (40 epochs); ``torus=False`` swaps in ``nn.Conv2d(padding_mode="circular")``."""
+    from mixedmotive import config
+    from mixedmotive.agents.coins_policy import TorusConv
+    from mixedmotive.experiments import recip_coins
+
+    cfg = config.load(scale="paper")["recip_coins"]
+    cfg = {**cfg, "batch": batch}
+    torch.manual_seed(0)
+    gen = torch.Generator(device=device).manual_seed(0)
+    env = CoinGame(batch, T=cfg["T"], device=device, generator=gen)
+    players = [recip_coins.make_player("nl", i, cfg, device) for i in range(2)]
+    if not torus:  # same parameters, applied by the library convolution
+        for p in players:
+            for m in p.policy.modules():
+                if isinstance(m, TorusConv):
+                    m.forward = m.conv.forward
+    t = time.perf_counter()
+    ep = recip_coins.rollout(env, players, gen)
+    for p in players:
+        p.learn(ep)
+    _sync(device)
+    return time.perf_counter() - t
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batches", default="1024,4096")
@@ -167,6 +193,7 @@ def main(argv=None) -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--no-jax", dest="jax", action="store_false", help="skip JaxMARL even if importable")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-train", dest="train", action="store_false", help="skip the training-episode timing")
     args = ap.parse_args(argv)
     if args.quick:
         args.repeats, args.steps = 3, 64
@@ -192,6 +219,13 @@ def main(argv=None) -> None:
               f"time in the same repeat (R > 1: coins faster); XLA picks its own CPU threads")
     elif args.jax:
         print("jaxmarl not importable: JaxMARL comparison skipped")
+    if args.train:
+        torch.set_num_threads(1)
+        t_torus = training_episode(1024, args.device, torus=True)
+        t_conv = training_episode(1024, args.device, torus=False)
+        print(f"one PPO+GRU training episode (NL vs NL, batch 1024, T 32, 2 x 40 PPO epochs, 1 thread): "
+              f"{t_torus:.1f} s; with nn.Conv2d(circular) instead of TorusConv {t_conv:.1f} s "
+              f"(x{t_conv / t_torus:.2f})")
     if (1, 4096) in results:
         r = results[1, 4096]["coins"]
         print(f"goal >= {GOAL / 1e6:.1f}M env-steps/s at batch 4096, 1 thread: {r / 1e6:.2f}M -> "

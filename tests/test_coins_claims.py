@@ -1,0 +1,72 @@
+"""Coins claims (RECIP-C4/C5): end-of-training windows, the Welch comparison and the verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixedmotive.analysis import recip_coins_claims as cc
+from mixedmotive.analysis.claims import load_registry
+
+CFG = {"coins_final_fraction": 0.2, "coins_margin": 0.0, "coins_alpha": 0.05}
+
+
+def _frame(pairing, seeds, p_own_nl, reward, episodes=10):
+    rows = []
+    for s, (p, r) in enumerate(zip(p_own_nl, reward)):
+        if s not in seeds:
+            continue
+        for e in range(episodes):
+            early = e < episodes - 2  # the last 20% carry the given values, earlier ones 0.5 / 0
+            for player in (0, 1):
+                rows.append(dict(pairing=pairing, seed=s, episode=e, player=player,
+                                 p_own=0.5 if early else p, reward=0.0 if early else r))
+    return pd.DataFrame(rows)
+
+
+def test_final_values_use_the_last_fraction_per_seed():
+    f = _frame("nl_vs_nl", {0, 1}, [0.7, 0.9], [1.0, 2.0])
+    assert np.allclose(cc.final_values(f, "nl_vs_nl", "p_own"), [0.7, 0.9])
+    # both players summed per episode
+    assert np.allclose(cc.final_values(f, "nl_vs_nl", "reward", (0, 1), "sum"), [2.0, 4.0])
+    # a 50% window of 10 episodes: the 2 late ones and 3 early ones
+    assert np.allclose(cc.final_values(f, "nl_vs_nl", "p_own", fraction=0.5), [(2 * 0.7 + 3 * 0.5) / 5,
+                                                                                (2 * 0.9 + 3 * 0.5) / 5])
+
+
+def test_compare_requires_difference_and_significance():
+    a, b = np.array([0.70, 0.72, 0.71]), np.array([0.50, 0.49, 0.51])
+    assert cc.compare(a, b, "A", "B", "x", CFG).reproduced
+    assert not cc.compare(b, a, "B", "A", "x", CFG).reproduced  # wrong direction
+    noisy = np.array([0.9, 0.2, 0.6])
+    assert not cc.compare(noisy, b, "A", "B", "x", CFG).reproduced  # not significant with 3 seeds
+    assert not cc.compare(a, b, "A", "B", "x", {**CFG, "coins_margin": 0.5}).reproduced
+    one = cc.compare(a[:1], b[:1], "A", "B", "x", CFG)
+    assert not one.reproduced and "2 seeds" in one.detail
+
+
+def test_registered_claims_on_synthetic_results():
+    frame = pd.concat([
+        _frame("reciprocator_vs_nl", {0, 1, 2}, [0.70, 0.72, 0.71], [1.0, 1.1, 1.2]),
+        _frame("nl_vs_nl", {0, 1, 2}, [0.50, 0.49, 0.51], [0.0, 0.1, -0.1]),
+        _frame("mfos_vs_nl", {0, 1, 2}, [0.80, 0.82, 0.81], [0.0, 0.1, -0.1]),
+        _frame("reciprocator_vs_reciprocator", {0, 1, 2}, [0.60, 0.61, 0.62], [3.0, 3.1, 3.2]),
+        _frame("mfos_vs_mfos", {0, 1, 2}, [0.5, 0.5, 0.5], [5.0, 5.1, 5.2]),
+    ])
+    reg = load_registry()
+    verdicts = {cid: reg[cid].check({"recip_coins": frame}, CFG).reproduced
+                for cid in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")}
+    assert verdicts == {"RECIP-C4a": True, "RECIP-C4b": False, "RECIP-C5a": True, "RECIP-C5b": False,
+                        "RECIP-C5c": True}
+
+
+def test_missing_pairing_is_not_reproduced():
+    frame = _frame("nl_vs_nl", {0, 1}, [0.5, 0.5], [0.0, 0.0])
+    v = load_registry()["RECIP-C4a"].check({"recip_coins": frame}, CFG)
+    assert not v.reproduced and "missing" in v.statistic
+
+
+@pytest.mark.parametrize("cid", ["RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c"])
+def test_claims_are_registered_with_the_coins_experiment(cid):
+    assert load_registry()[cid].experiments == ("recip_coins",)
