@@ -71,7 +71,7 @@ rule recip_hyperparameters:
         csv="tables/recip_hyperparameters.csv",
         tex="tables/recip_hyperparameters.tex",
     params:
-        cfg=as_arg({k: CFG[k] for k in ("recip_ipd_analytic", "recip_ipd_rollout", "recip_coins")}),
+        cfg=as_arg({"scale": SCALE, **{k: CFG[k] for k in ("recip_ipd_analytic", "recip_ipd_rollout", "recip_coins")}}),
     conda:
         ENV
     log:

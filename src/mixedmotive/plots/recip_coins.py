@@ -477,8 +477,9 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
 
 def hyperparameters(inputs, out, cfg: dict) -> None:
     """tables/recip_hyperparameters.{pdf,csv,tex}; inputs unused."""
+    scale = f", scale {cfg['scale']}" if cfg.get("scale") else ""
     write_table(hyperparameter_frame(cfg), Path(out),
-                title="Reciprocators hyper-parameters (Tables A: PPO, B: Reciprocator, D: MFOS in Coins)",
+                title=f"Reciprocators hyper-parameters (Tables A: PPO, B: Reciprocator, D: MFOS in Coins{scale})",
                 note=("— = not applicable. IPD-Analytic learners take exact policy-gradient steps (no PPO); "
                       "its buffer and target period count updates. Values are the live config "
                       "(sections recip_ipd_analytic, recip_ipd_rollout, recip_coins)."),
