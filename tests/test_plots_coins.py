@@ -24,7 +24,7 @@ COINS = dict(
     n_seeds=2, episodes=12, batch=8, T=32, grid=3, obs_order="egocentric", threads=1, smooth=3,
     ppo=dict(lr=0.005, epochs=20, clip=0.15, gamma=0.99, entropy_coef=0.01, value_coef=0.5,
              return_norm_eps=1.0e-5, channels=8, latent=32),
-    reciprocator=dict(rr_weight=1.0, gamma=0.99, buffer_episodes=3, target_period=2, init_episodes=2,
+    reciprocator=dict(rr_weight=1.0, rr_normalise=False, gamma=0.99, buffer_episodes=3, target_period=2, init_episodes=2,
                       refit_batch=4096, refit_batches=4, refit_epochs=10, hidden=64, lr=0.01,
                       value_channels=16, value_latent=64),
     mfos=dict(inner_episodes=3, lr=0.0002, epochs=16, clip=0.2, gamma=0.995, entropy_coef=0.01, value_coef=0.5,

@@ -273,7 +273,7 @@ class CoinsReciprocator(CoinsNL):
                  channels: int = 8, latent: int = 32, device: str | torch.device = "cpu"):
         super().__init__(index, ppo_cfg, 4, grid, channels, latent, device)
         c = recip_cfg
-        self.rr_weight, self.gamma, self.rr_normalise = c["rr_weight"], c["gamma"], c.get("rr_normalise", False)
+        self.rr_weight, self.gamma, self.rr_normalise = c["rr_weight"], c["gamma"], c["rr_normalise"]
         self.target_period, self.init_episodes = c["target_period"], c["init_episodes"]
         self.refit_batch, self.refit_batches, self.refit_epochs = c["refit_batch"], c["refit_batches"], c["refit_epochs"]
         self.models = InfluenceModels(2, grid, T, c["hidden"], c["value_channels"], c["value_latent"],

@@ -36,7 +36,7 @@ pairing, seed       the run
 Config (section ``recip_coins``; values in config/config.yaml): ``episodes``, ``batch``,
 ``T``, ``grid``, ``obs_order``, ``threads``, ``ppo`` (lr, epochs, clip, gamma,
 entropy_coef, value_coef, return_norm_eps, channels, latent), ``reciprocator``
-(rr_weight, gamma, buffer_episodes, target_period, init_episodes, refit_batch,
+(rr_weight, rr_normalise, gamma, buffer_episodes, target_period, init_episodes, refit_batch,
 refit_batches, refit_epochs, hidden, lr, value_channels, value_latent) and ``mfos``
 (inner_episodes, lr, epochs, clip, gamma, entropy_coef, value_coef, return_norm_eps,
 channels, latent).

@@ -446,6 +446,7 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
         (A, "return normalisation ε", NA, f(ro["return_norm_eps"]), f(pp["return_norm_eps"])),
         (A, "batch (parallel envs)", NA, f(ro["batch"]), f(co["batch"])),
         (B, "reciprocal-reward weight w", f(ar["w"]), f(ro["rr_weight"]), f(rc["rr_weight"])),
+        (B, "r_RR z-normalised over the (T, batch) block", NA, NA, "yes" if rc["rr_normalise"] else "no"),
         (B, "buffer", _count(ar["buffer_size"], "update"), _count(ro["buffer_episodes"], "episode"),
          _count(rc["buffer_episodes"], "episode")),
         (B, "target update period", _count(ar["target_period"], "update"), _count(ro["target_period"], "episode"),
