@@ -30,7 +30,8 @@ SMOKE = ["--config", "scale=smoke"]
 FIGURES = ["figures/aga_fig1_trajectories.pdf", "figures/aga_fig4_public_goods_scatter.pdf",
            "figures/recip_fig2_ipd_rollout.pdf", "figures/recip_fig1_payoffs.pdf",
            "figures/recip_fig3_coins_vs_nl.pdf", "figures/recip_fig4_coins_head_to_head.pdf",
-           "figures/recip_figA_coins_symmetric.pdf", "figures/recip_figA_coins_vs_nl.pdf"]
+           "figures/recip_figA_coins_symmetric.pdf", "figures/recip_figA_coins_vs_nl.pdf",
+           "figures/aga_fig5_mmm2_units.pdf"]
 TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims")
           for ext in (".pdf", ".csv", ".tex")]
@@ -40,7 +41,7 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_table1_public_goods", "aga_fig4_public_goods_scatter", "aga_table3_runtime", "claims",
          "recip_ipd_meta", "recip_ipd_match", "recip_ipd_rollout", "recip_table1_ipd_round_robin",
          "recip_fig2_ipd_rollout", "recip_coins", "recip_coins_figure", "recip_fig1_payoffs",
-         "recip_hyperparameters"]
+         "recip_hyperparameters", "aga_fig5_mmm2_units"]
 
 
 # --------------------------------------------------------------------------- helpers

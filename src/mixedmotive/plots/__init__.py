@@ -1,12 +1,13 @@
 """One function per figure/table: ``plot(inputs, out, cfg)``; raw results in, file out."""
 
-from . import aga_fig1, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
+from . import aga_fig1, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
 
 PLOTS = {
     "aga_fig1_trajectories": aga_fig1.plot,
     "aga_table1_public_goods": aga_public_goods.table1,
     "aga_fig4_public_goods_scatter": aga_public_goods.fig4,
     "aga_table3_runtime": aga_public_goods.table3,
+    "aga_fig5_mmm2_units": aga_mmm2.fig5,
     "recip_table1_ipd_round_robin": recip_ipd.table,
     "recip_fig2_ipd_rollout": recip_ipd_rollout.plot,
     "recip_fig1_payoffs": recip_coins.fig1_payoffs,
