@@ -4,6 +4,8 @@
 COINS = CFG["recip_coins"]
 COINS_PAIRINGS = "|".join(COINS["pairings"])
 COINS_PLOT_CFG = as_arg({**COINS, "scale": SCALE})
+# minutes per run for cluster profiles: paper scale is ~3 h per run on one CPU core (benchmarks/README.md)
+COINS_RUNTIME_MIN = 1440 if SCALE == "paper" else 240
 
 
 rule recip_coins:
@@ -19,7 +21,7 @@ rule recip_coins:
     log:
         f"logs/{SCALE}/recip_coins/{{pairing}}/seed{{seed}}.log",
     resources:
-        runtime=240,
+        runtime=COINS_RUNTIME_MIN,
         mem_mb=4000,
         cpus_per_task=1,
     shell:
