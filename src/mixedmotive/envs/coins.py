@@ -54,6 +54,8 @@ from __future__ import annotations
 
 import torch
 
+from .actions import as_actions
+
 #: (row, column) displacement of each action
 MOVES = ((0, 1), (0, -1), (1, 0), (-1, 0), (0, 0))
 ACTION_NAMES = ("right", "left", "down", "up", "stay")
@@ -187,14 +189,6 @@ class CoinGame:
             return torch.mv(state, self._code_weights)
         return (state * self._code_weights).sum(1)  # no integer matrix-vector product on GPUs
 
-    def _check(self, actions: torch.Tensor) -> None:
-        if self.device.type == "cpu":
-            lo, hi = torch.aminmax(actions)
-            if lo.item() < 0 or hi.item() >= len(MOVES):
-                raise ValueError(f"actions must lie in 0..{len(MOVES) - 1}")
-        else:  # no host sync: the device raises asynchronously
-            torch._assert_async(((actions >= 0) & (actions < len(MOVES))).all())
-
     def global_onehot(self) -> torch.Tensor:
         """(B, 2N, g*g) binary global stack [agents, coins]."""
         b, c = self.batch, self.n_cells
@@ -221,10 +215,7 @@ class CoinGame:
         if self._done:
             raise RuntimeError("episode finished: call reset() first")
         b, n = self.batch, self.n_agents
-        actions = torch.as_tensor(actions).to(device=self.device, dtype=torch.long)
-        if actions.shape != (b, n):
-            raise ValueError(f"actions must have shape ({b}, {n}), got {tuple(actions.shape)}")
-        self._check(actions)
+        actions = as_actions(actions, b, n, len(MOVES), self.device)
         self._actions[:, :n] = actions
         index = torch.add(self._actions, self._state, alpha=len(MOVES)).view(-1)
         moved = torch.index_select(self._move_flat, 0, index).view(b, 2 * n)

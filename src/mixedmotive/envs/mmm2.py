@@ -132,6 +132,7 @@ from __future__ import annotations
 import torch
 
 from mixedmotive.envs import mmm2_units as U
+from mixedmotive.envs.actions import as_actions, check_available
 from mixedmotive.envs.mmm2_units import scenario
 
 __all__ = ["MMM2Env", "scenario", "N_ACTIONS", "OBS_DIM", "STATE_DIM"]
@@ -345,22 +346,11 @@ class MMM2Env:
         return self.observe()
 
     # ------------------------------------------------------------------ step
-    def _check(self, actions: torch.Tensor) -> None:
-        if actions.shape != (self.batch, N_AGENTS):
-            raise ValueError(f"actions must have shape ({self.batch}, {N_AGENTS}), got {tuple(actions.shape)}")
-        lo, hi = torch.aminmax(actions)
-        if lo.item() < 0 or hi.item() >= N_ACTIONS:
-            raise ValueError(f"actions must lie in 0..{N_ACTIONS - 1}")
-        if self.check_actions:
-            ok = torch.gather(self.avail_actions(), 2, actions[..., None])[..., 0] | self.done[:, None]
-            if not bool(ok.all()):
-                g, i = (~ok).nonzero()[0].tolist()
-                raise ValueError(f"action {int(actions[g, i])} of agent {i} in game {g} is not available")
-
     def step(self, actions):
         """(B, N) long actions -> (obs (B, N, 176), selfish rewards (B, N), done (B,), info)."""
-        actions = torch.as_tensor(actions).to(device=self.device, dtype=torch.long)
-        self._check(actions)
+        actions = as_actions(actions, self.batch, N_AGENTS, N_ACTIONS, self.device)
+        if self.check_actions:
+            check_available(actions, self.avail_actions(), self.done)
         b, n, dt = self.batch, N_AGENTS, self.dtype
         diff, dist = self._geometry()
         alive = self.alive

@@ -78,6 +78,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .actions import as_actions, check_available
+
 __all__ = ["SMACSelfishMMM2", "SMACUnavailable", "_import_smac"]
 
 INSTALL_DOC = "docs/smac_install.md"
@@ -289,21 +291,11 @@ class SMACSelfishMMM2:
     def avail_actions(self) -> torch.Tensor:
         return self._avail.clone()
 
-    def _check(self, actions: torch.Tensor) -> None:
-        if actions.shape != (self.batch, self.n_agents):
-            raise ValueError(f"actions must have shape ({self.batch}, {self.n_agents}), got {tuple(actions.shape)}")
-        if actions.numel() and (int(actions.min()) < 0 or int(actions.max()) >= self.n_actions):
-            raise ValueError(f"actions must lie in 0..{self.n_actions - 1}")
-        if self.check_actions:
-            ok = torch.gather(self._avail, 2, actions[..., None])[..., 0] | self.done[:, None]
-            if not bool(ok.all()):
-                g, i = (~ok).nonzero()[0].tolist()
-                raise ValueError(f"action {int(actions[g, i])} of agent {i} in game {g} is not available")
-
     def step(self, actions):
         """(B, N) actions -> (obs (B, N, obs_dim), selfish rewards (B, N), done (B,), info)."""
-        actions = torch.as_tensor(actions).to(device=self.device, dtype=torch.long)
-        self._check(actions)
+        actions = as_actions(actions, self.batch, self.n_agents, self.n_actions, self.device)
+        if self.check_actions:
+            check_available(actions, self._avail, self.done)
         b, n = self.batch, self.n_agents
         z = np.zeros((b, n))
         dealt, kills, healed, bonus = z.copy(), z.copy(), z.copy(), z.copy()

@@ -112,6 +112,8 @@ import math
 
 import torch
 
+from .actions import as_actions
+
 ACTION_NAMES = ("move_left", "move_right", "move_up", "move_down", "stay",
                 "turn_clockwise", "turn_counterclockwise", "fire", "clean")
 MOVE_LEFT, MOVE_RIGHT, MOVE_UP, MOVE_DOWN, STAY, TURN_CW, TURN_CCW, FIRE, CLEAN = range(9)
@@ -339,14 +341,6 @@ class SSDGame:
         hits.scatter_add_(1, who, alive.view(b, -1).long())
         return hits[:, 1:]
 
-    def _check(self, actions: torch.Tensor) -> None:
-        if self.device.type == "cpu":
-            lo, hi = torch.aminmax(actions)
-            if lo.item() < 0 or hi.item() >= self.n_actions:
-                raise ValueError(f"actions must lie in 0..{self.n_actions - 1}")
-        else:
-            torch._assert_async(((actions >= 0) & (actions < self.n_actions)).all())
-
     # ------------------------------------------------------------------ state access
     @property
     def agent_rc(self) -> torch.Tensor:
@@ -464,10 +458,7 @@ class SSDGame:
         if self._done:
             raise RuntimeError("episode finished: call reset() first")
         b, n = self.batch, self.n_agents
-        actions = torch.as_tensor(actions).to(device=self.device, dtype=torch.long)
-        if actions.shape != (b, n):
-            raise ValueError(f"actions must have shape ({b}, {n}), got {tuple(actions.shape)}")
-        self._check(actions)
+        actions = as_actions(actions, b, n, self.n_actions, self.device)
         pos = self._pos
         key = torch.add(actions, self._orient, alpha=self.n_actions).add_(pos, alpha=4 * self.n_actions)
         orient = torch.take(self._turn_table, key)
