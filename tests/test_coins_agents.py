@@ -17,7 +17,8 @@ from torch import nn
 
 from mixedmotive import config
 from mixedmotive.agents.coins import (CoinsEpisode, CoinsNL, CoinsReciprocator, InfluenceModels, coin_counts,
-                                      influence_balance, ppo_config, reciprocal_reward)
+                                      influence_balance, reciprocal_reward)
+from mixedmotive.agents.ppo import ppo_config
 from mixedmotive.agents.coins_mfos import CoinsMFOS
 from mixedmotive.agents.coins_policy import CoinsActorCritic, TorusConv
 from mixedmotive.envs.coins import CoinGame

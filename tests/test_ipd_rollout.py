@@ -21,7 +21,8 @@ import torch
 
 from mixedmotive import results
 from mixedmotive.agents.ipd_rollout import (Episode, InfluenceBaseline, IPDActorCritic, NLPPO, Reciprocator,
-                                            ppo_config, reciprocal_reward)
+                                            reciprocal_reward)
+from mixedmotive.agents.ppo import ppo_config
 from mixedmotive.envs.ipd_rollout import IPDRolloutEnv
 from mixedmotive.experiments import recip_ipd_rollout
 from mixedmotive.plots import recip_ipd_rollout as recip_plot

@@ -166,3 +166,14 @@ def test_vector_actions_with_independent():
 def test_config_validation():
     with pytest.raises(ValueError):
         PPOConfig(return_norm="bogus")
+
+
+def test_ppo_config_takes_the_section_keys_named_like_fields():
+    from mixedmotive.agents.ppo import PPOConfig, ppo_config
+
+    cfg = ppo_config({"lr": 0.01, "epochs": 3, "clip": 0.2, "gamma": 0.9, "entropy_coef": 0.0,
+                      "channels": 8, "episodes": 10})  # non-PPO keys of a section are ignored
+    assert (cfg.lr, cfg.epochs, cfg.clip, cfg.gamma, cfg.entropy_coef) == (0.01, 3, 0.2, 0.9, 0.0)
+    assert cfg.value_coef == PPOConfig().value_coef and cfg.return_norm == "block"
+    with pytest.raises(ValueError):
+        ppo_config({"return_norm": "bogus"})

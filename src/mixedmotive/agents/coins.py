@@ -50,6 +50,7 @@ from torch.nn import functional as F
 
 from ..envs.coins import MOVES
 from .coins_policy import CoinsActorCritic, TorusConv
+from .ipd_rollout import reciprocal_reward
 from .ppo import PPO, PPOConfig, discounted_returns
 
 N_ACTIONS = len(MOVES)
@@ -81,12 +82,6 @@ def coin_counts(collected: torch.Tensor) -> dict[str, torch.Tensor]:
     own = hits.diagonal(dim1=1, dim2=2)  # (B, N)
     total = hits.sum(2)
     return {"own": own.mean(0), "other": (total - own).mean(0), "total": total.mean(0)}
-
-
-def ppo_config(cfg: dict) -> PPOConfig:
-    return PPOConfig(lr=cfg["lr"], epochs=cfg["epochs"], clip=cfg["clip"], gamma=cfg["gamma"],
-                     entropy_coef=cfg["entropy_coef"], value_coef=cfg["value_coef"],
-                     return_norm_eps=cfg["return_norm_eps"])
 
 
 class CoinsNL:
@@ -257,13 +252,6 @@ def discounted_forward(x: torch.Tensor, gamma: float) -> torch.Tensor:
         acc = gamma * acc + x[t]
         out[t] = acc
     return out
-
-
-def reciprocal_reward(balance: torch.Tensor, vi_ij: torch.Tensor) -> torch.Tensor:
-    """r_RR_t = b_{t-1} VI^{i->j}_t, with b_{-1} = 0 (lagged balance)."""
-    lagged = torch.zeros_like(balance)
-    lagged[1:] = balance[:-1]
-    return lagged * vi_ij
 
 
 class CoinsReciprocator(CoinsNL):

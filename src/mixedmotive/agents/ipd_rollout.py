@@ -114,13 +114,6 @@ class IPDActorCritic(nn.Module):
         return Bernoulli(logits=logit, validate_args=False), value
 
 
-def ppo_config(cfg: dict) -> PPOConfig:
-    return PPOConfig(lr=cfg["lr"], epochs=cfg["epochs"], clip=cfg["clip"], gamma=cfg["gamma"],
-                     entropy_coef=cfg["entropy_coef"], value_coef=cfg.get("value_coef", 0.5),
-                     return_norm_eps=cfg.get("return_norm_eps", 0.0),
-                     max_grad_norm=cfg.get("max_grad_norm"), return_norm=cfg.get("return_norm", "block"))
-
-
 class NLPPO:
     """Naive learner: PPO on the extrinsic reward of player ``index`` (0 = row, 1 = column)."""
 
@@ -186,11 +179,14 @@ class InfluenceBaseline:
         return rewards[..., l] - ((1 - p) * alt_c + p * alt_d)
 
 
-def reciprocal_reward(vi_ji: torch.Tensor, vi_ij: torch.Tensor) -> torch.Tensor:
-    """r_RR_t = VI^{j->i}_{t-1} * VI^{i->j}_t over a (T, ...) time-major block; the t = 0 balance is 0."""
-    balance = torch.zeros_like(vi_ji)
-    balance[1:] = vi_ji[:-1]
-    return balance * vi_ij
+def reciprocal_reward(balance: torch.Tensor, vi_ij: torch.Tensor) -> torch.Tensor:
+    """r_RR_t = b_{t-1} * VI^{i->j}_t over a (T, ...) time-major block, with b_{-1} = 0 (the lagged balance).
+
+    In IPD-Rollout the balance is the last step's VI^{j->i} alone; Coins passes its accumulated balance.
+    """
+    lagged = torch.zeros_like(balance)
+    lagged[1:] = balance[:-1]
+    return lagged * vi_ij
 
 
 class Reciprocator(NLPPO):

@@ -33,7 +33,7 @@ Algorithm (authors' code, spec Table C)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
@@ -58,6 +58,11 @@ class PPOConfig:
             raise ValueError(f"return_norm must be one of {NORMS}, got {self.return_norm!r}")
         if self.epochs < 0 or self.clip < 0 or not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"invalid PPOConfig {asdict(self)}")
+
+
+def ppo_config(section: dict) -> PPOConfig:
+    """The PPOConfig of a config section: its keys named like PPOConfig fields (others are ignored)."""
+    return PPOConfig(**{f.name: section[f.name] for f in fields(PPOConfig) if f.name in section})
 
 
 def discounted_returns(rewards: torch.Tensor, gamma: float) -> torch.Tensor:

@@ -55,7 +55,8 @@ import pandas as pd
 import torch
 
 from .. import checkpoint
-from ..agents.coins import CoinsEpisode, CoinsNL, CoinsReciprocator, coin_counts, ppo_config
+from ..agents.coins import CoinsEpisode, CoinsNL, CoinsReciprocator, coin_counts
+from ..agents.ppo import ppo_config
 from ..agents.coins_mfos import CoinsMFOS
 from ..envs.coins import CoinGame
 from ..threads import torch_threads
@@ -134,22 +135,28 @@ def _setup(cfg, seed, device):
     return gen, env
 
 
+def _resume(ckpt, learners, gen) -> tuple[int, list]:
+    """(first step to run, rows so far), restoring ``learners`` and the RNGs from a checkpoint if there is one."""
+    saved = ckpt.load()
+    if saved is None:
+        return 0, []
+    for p, s in zip(learners, saved["learners"]):
+        p.load_state_dict(s)
+    checkpoint.set_rng_state(saved["rng"], gen)
+    return saved["step"], list(saved["rows"])
+
+
+def _snapshot(step: int, rows: list, learners, gen) -> dict:
+    return dict(step=step, rows=list(rows), learners=[p.state_dict() for p in learners], rng=checkpoint.rng_state(gen))
+
+
 def _train(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.DataFrame:
     gen, env = _setup(cfg, seed, device)
     players = [make_player(k, i, cfg, device) for i, k in enumerate(kinds)]
     warmup = cfg["reciprocator"]["init_episodes"]
-    rows, start, n_episodes = [], 0, int(cfg["episodes"])
+    n_episodes = int(cfg["episodes"])
     ckpt = checkpoint.active()
-    saved = ckpt.load()
-    if saved is not None:
-        start, rows = saved["episode"], list(saved["rows"])
-        for p, s in zip(players, saved["players"]):
-            p.load_state_dict(s)
-        checkpoint.set_rng_state(saved["rng"], gen)
-
-    def state():
-        return dict(episode=start_next, rows=list(rows), players=[p.state_dict() for p in players],
-                    rng=checkpoint.rng_state(gen))
+    start, rows = _resume(ckpt, players, gen)
 
     for episode in range(start, n_episodes):
         ep = rollout(env, players, gen)
@@ -157,8 +164,7 @@ def _train(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.DataFra
         if episode >= warmup:
             logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs)]
         rows += episode_rows(ep, players, logs, episode, -1, pairing, seed)
-        start_next = episode + 1
-        ckpt.maybe_save(start_next, state, total=n_episodes)
+        ckpt.maybe_save(episode + 1, lambda: _snapshot(episode + 1, rows, players, gen), total=n_episodes)
     return pd.DataFrame(rows)
 
 
@@ -168,18 +174,8 @@ def _train_meta(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.Da
     n_meta = max(1, int(cfg["episodes"]) // inner)
     players = [make_player(k, i, cfg, device) for i, k in enumerate(kinds)]
     metas = [p for p in players if isinstance(p, CoinsMFOS)]
-    rows, start = [], 0
     ckpt = checkpoint.active()
-    saved = ckpt.load()
-    if saved is not None:
-        start, rows = saved["meta_episode"], list(saved["rows"])
-        for p, s in zip(metas, saved["metas"]):
-            p.load_state_dict(s)
-        checkpoint.set_rng_state(saved["rng"], gen)
-
-    def state():
-        return dict(meta_episode=next_meta, rows=list(rows), metas=[p.state_dict() for p in metas],
-                    rng=checkpoint.rng_state(gen))
+    start, rows = _resume(ckpt, metas, gen)  # the NL opponents are re-initialised every meta-episode anyway
 
     for meta in range(start, n_meta):
         # a fresh NL opponent every meta-episode; meta-agents keep learning
@@ -194,6 +190,5 @@ def _train_meta(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.Da
             rows += episode_rows(ep, players, logs, meta * inner + k, meta, pairing, seed)
         for p in metas:
             p.learn_meta(episodes)
-        next_meta = meta + 1
-        ckpt.maybe_save(next_meta, state, total=n_meta)
+        ckpt.maybe_save(meta + 1, lambda: _snapshot(meta + 1, rows, metas, gen), total=n_meta)
     return pd.DataFrame(rows)

@@ -71,7 +71,8 @@ import torch
 
 from .. import checkpoint
 from ..threads import torch_threads
-from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator, ppo_config
+from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator
+from ..agents.ppo import ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
 
 RECIP, NL = 0, 1  # player index of each agent
