@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mixedmotive.analysis.metrics import equality, fmt_pm, mean_ci95, mean_std
+from mixedmotive.analysis.metrics import equality, fmt_pm, mean_ci95, mean_sem, mean_std
 
 
 # ------------------------------------------------------------------ equality
@@ -147,3 +147,10 @@ def test_fmt_pm_default_digits():
 
 def test_fmt_pm_of_mean_ci95():
     assert fmt_pm(*mean_ci95([1.0, 2.0, 3.0]), digits=2) == "2.00 ± 2.48"
+
+
+def test_mean_sem_by_hand():
+    # values 1, 2, 3, NaN: mean 2, std (ddof 1) 1, SEM 1/sqrt(3)
+    mean, sem = mean_sem([1.0, 2.0, 3.0, float("nan")])
+    assert mean == pytest.approx(2.0) and sem == pytest.approx(1 / math.sqrt(3))
+    assert math.isnan(mean_sem([5.0])[1])

@@ -42,6 +42,13 @@ def mean_std(values) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else float("nan")
 
 
+def mean_sem(values) -> tuple[float, float]:
+    """Mean and standard error std(ddof=1)/sqrt(n) (NaNs dropped; SEM NaN for fewer than 2 values)."""
+    mean, std = mean_std(values)
+    n = int(np.sum(~np.isnan(np.asarray(values, dtype=float))))
+    return mean, std / np.sqrt(n) if n > 1 else float("nan")
+
+
 def fmt_pm(mean: float, half: float, digits: int = 3) -> str:
     if np.isnan(half):
         return f"{mean:.{digits}f}"

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .claims import Verdict, claim
+from .metrics import fmt_pm, mean_sem
 
 PAPER = "Reciprocators"
 LABEL = {"reciprocator_vs_nl": "vs Reciprocator", "mfos_vs_nl": "vs MFOS", "nl_vs_nl": "vs NL-PPO",
@@ -40,9 +41,8 @@ def compare(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, what: str, c
     threshold = f"mean({name_a}) - mean({name_b}) > {margin} and one-sided Welch p < {alpha}"
     if len(a) == 0 or len(b) == 0:
         return Verdict(f"{what}: missing runs", threshold, False, "a pairing has no results")
-    sem = lambda x: x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else math.nan  # noqa: E731
     statistic = (f"{what} (last {cfg['coins_final_fraction']:.0%} of episodes, mean ± SEM over seeds): "
-                 f"{name_a} {a.mean():.3f} ± {sem(a):.3f} (n={len(a)}), {name_b} {b.mean():.3f} ± {sem(b):.3f} (n={len(b)})")
+                 f"{name_a} {fmt_pm(*mean_sem(a))} (n={len(a)}), {name_b} {fmt_pm(*mean_sem(b))} (n={len(b)})")
     if len(a) < 2 or len(b) < 2:
         return Verdict(statistic, threshold, False, "needs at least 2 seeds per pairing for the test")
     p = float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
