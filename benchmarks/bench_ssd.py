@@ -44,51 +44,13 @@ from mixedmotive.envs.cleanup import CleanupEnv
 from mixedmotive.envs.harvest import SPAWN_PROB, HarvestEnv
 from mixedmotive.envs.ssd import DIRECTIONS
 from mixedmotive.envs.ssd_maps import HARVEST_MAP
+from mixedmotive.envs.ssd_reference import reference_update_moves
 
 GOAL = 250_000  # agent-steps/s, Harvest, batch 64, 1 thread
 N_AGENTS = 5
 
 
 # ---------------------------------------------------------------------- plain baseline
-def reference_moves(pos, target, order):
-    """The reference's ``update_moves`` conflict loop for one game (positions as tuples)."""
-    at = dict(enumerate(pos))
-    moves = dict(enumerate(target))
-    slots = [target[a] for a in order]
-    for cell in sorted({c for c in slots if slots.count(c) > 1}):
-        contenders = [order[k] for k, c in enumerate(slots) if c == cell]
-        free = True
-        for a in contenders:
-            holder = next((h for h, p in at.items() if p == cell), None)
-            if holder is not None and (a == holder or at[holder] == moves.get(holder, at[holder])
-                                       or (moves.get(holder) == at[a] and cell == at[holder])):
-                free = False
-        if free:
-            at[contenders[0]] = cell
-        for a in contenders:
-            moves[a] = at[a]
-    while moves:
-        n_moves, snapshot, done = len(moves), dict(moves), set()
-        for a, cell in snapshot.items():
-            if a in done:
-                continue
-            holder = next((h for h, p in at.items() if p == cell), None)
-            if holder is None:
-                at[a] = cell
-                del moves[a]
-                done.add(a)
-            elif a == holder or holder not in snapshot or at[holder] == moves.get(holder, at[holder]):
-                del moves[a]
-                done.add(a)
-            elif moves.get(holder) == at[a] and cell == at[holder]:
-                del moves[a], moves[holder]
-                done |= {a, holder}
-        if len(moves) == n_moves:
-            at.update(moves)
-            break
-    return [at[a] for a in range(len(pos))]
-
-
 class PlainHarvest:
     """Harvest written plainly: loops over games and agents (numpy), as the reference."""
 
@@ -142,7 +104,7 @@ class PlainHarvest:
                 delta = {0: d[(o + 3) % 4], 1: d[(o + 1) % 4], 2: d[o], 3: d[(o + 2) % 4]}.get(a, (0, 0))
                 t = (pos[i, 0] + delta[0], pos[i, 1] + delta[1])
                 target.append((pos[i, 0], pos[i, 1]) if self.wall[t] else t)
-            pos[:] = reference_moves([tuple(p) for p in pos], target, list(self.rng.permutation(n)))
+            pos[:] = reference_update_moves([tuple(p) for p in pos], target, list(self.rng.permutation(n)))
             for i in range(n):
                 if apples[pos[i, 0], pos[i, 1]]:
                     apples[pos[i, 0], pos[i, 1]] = False
