@@ -125,6 +125,18 @@ def test_resolve_without_scales_section(raw):
          ["paper", "aga_runtime.repeats"]),
         # an unknown scale name inside scales
         (lambda c: c["scales"].__setitem__("huge", {}), None, ["scales.huge"]),
+        # Coins: pairings, nested PPO/MFOS sections (the MFOS section extends the PPO keys)
+        (lambda c: c["recip_coins"].__setitem__("pairings", ["nl_vs_lola"]), None,
+         ["recip_coins.pairings", "nl_vs_lola"]),
+        (lambda c: c["recip_coins"]["ppo"].__setitem__("inner_episodes", 4), None,
+         ["recip_coins.ppo.inner_episodes", "unknown key"]),
+        (lambda c: c["recip_coins"]["mfos"].__setitem__("latentt", 4), None,
+         ["recip_coins.mfos.latentt", "unknown key"]),
+        (lambda c: c["recip_coins"]["mfos"].__setitem__("lr", 0), None, ["recip_coins.mfos.lr"]),
+        (lambda c: c["recip_coins"]["reciprocator"].__setitem__("rr_normalise", "yes"), None,
+         ["recip_coins.reciprocator.rr_normalise", "type"]),
+        (lambda c: c["scales"]["paper"]["recip_coins"].__setitem__("obs_order", "allocentric"), "paper",
+         ["paper", "recip_coins.obs_order"]),
     ],
 )
 def test_resolve_error_names_key(raw, mutate, scale, must_contain):
