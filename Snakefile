@@ -5,6 +5,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/aga_games.smk"
+include: "workflow/rules/aga_ssd.smk"
 include: "workflow/rules/aga_mmm2.smk"
 include: "workflow/rules/recip_ipd.smk"
 include: "workflow/rules/recip_coins.smk"

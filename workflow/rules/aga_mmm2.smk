@@ -1,5 +1,18 @@
-# AgA Selfish-MMM2: the scenario schematic (appendix Fig. 5), drawn from the embedded simulator's definition.
-# The training rules (Fig. 6, claims) are not built yet.
+# AgA Selfish-MMM2: the scenario schematic (appendix Fig. 5), drawn from the embedded simulator's
+# definition, and one MAPPO run per (method variant, seed) -> Fig. 6.
+
+MMM2 = CFG["aga_mmm2"]
+MMM2_BACKEND = CFG["mmm2_backend"]
+# minutes per run for cluster profiles
+MMM2_RUNTIME_MIN = 2880 if SCALE == "paper" else 120
+
+if MMM2_BACKEND == "sc2":  # fail before any job runs, naming what is missing
+    from mixedmotive.envs.smac_backend import SMACUnavailable, _import_smac
+
+    try:
+        _import_smac()
+    except SMACUnavailable as err:
+        sys.exit(f"mixedmotive: mmm2_backend=sc2 needs StarCraft II and SMAC (docs/smac_install.md): {err}")
 
 
 rule aga_fig5_mmm2_units:
@@ -13,4 +26,46 @@ rule aga_fig5_mmm2_units:
         "python workflow/scripts/mixedmotive_cli.py plot aga_fig5_mmm2_units --out {output} > {log} 2>&1"
 
 
-ALL_OUTPUTS += ["figures/aga_fig5_mmm2_units.pdf"]
+rule aga_mmm2:
+    output:
+        f"{RES}/aga_mmm2/{MMM2_BACKEND}/{{variant}}/seed{{seed}}.parquet",
+    wildcard_constraints:
+        variant=variant_pattern(MMM2["variants"]),
+    params:
+        cfg=as_arg(section("aga_mmm2", backend=MMM2_BACKEND)),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/aga_mmm2/{MMM2_BACKEND}/{{variant}}/seed{{seed}}.log",
+    resources:
+        runtime=MMM2_RUNTIME_MIN,
+        mem_mb=4000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train aga_mmm2 --method {wildcards.variant}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+MMM2_RESULTS = expand(
+    f"{RES}/aga_mmm2/{MMM2_BACKEND}/{{variant}}/seed{{seed}}.parquet", variant=MMM2["variants"], seed=seeds("aga_mmm2")
+)
+
+
+rule aga_fig6_selfish_mmm2:
+    input:
+        MMM2_RESULTS,
+    output:
+        report("figures/aga_fig6_selfish_mmm2.pdf", caption="../report/aga_fig6_selfish_mmm2.rst", category="AgA"),
+    params:
+        cfg=as_arg({**MMM2, "scale": SCALE, "backend": MMM2_BACKEND}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_fig6_selfish_mmm2.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig6_selfish_mmm2 {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+ALL_OUTPUTS += ["figures/aga_fig5_mmm2_units.pdf", "figures/aga_fig6_selfish_mmm2.pdf"]
+CLAIM_INPUTS += MMM2_RESULTS

@@ -1,12 +1,14 @@
 """Experiments: ``run(cfg, method, seed, device) -> DataFrame`` per experiment name."""
 
-from . import (aga_diffgame, aga_public_goods, aga_runtime, recip_coins, recip_ipd_analytic, recip_ipd_meta,
+from . import (aga_diffgame, aga_mmm2, aga_ssd, aga_public_goods, aga_runtime, recip_coins, recip_ipd_analytic, recip_ipd_meta,
                recip_ipd_rollout)
 
 EXPERIMENTS = {
     "aga_diffgame": aga_diffgame.run,
     "aga_public_goods": aga_public_goods.run,
     "aga_runtime": aga_runtime.run,
+    "aga_ssd": aga_ssd.run,
+    "aga_mmm2": aga_mmm2.run,
     "recip_ipd_meta": recip_ipd_meta.run,
     "recip_ipd_analytic": recip_ipd_analytic.run,
     "recip_ipd_rollout": recip_ipd_rollout.run,

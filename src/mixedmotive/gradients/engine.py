@@ -94,8 +94,15 @@ def _add(a: list[Tensor], b: list[Tensor]) -> list[Tensor]:
     return [x + y for x, y in zip(a, b)]
 
 
-def _individual(losses, players, create_graph) -> list[list[Tensor]]:
-    """xi: each player's gradient of its own loss w.r.t. its own parameters."""
+def _individual(losses, players, create_graph, separable: bool = False) -> list[list[Tensor]]:
+    """xi: each player's gradient of its own loss w.r.t. its own parameters.
+
+    ``separable``: every loss depends on its own player's parameters only, so one backward
+    pass of the summed losses gives every player's gradient (instead of one pass per player).
+    """
+    if separable:
+        flat = [t for p in players for t in p]
+        return _split(_grad(sum(l.sum() for l in losses), flat, create_graph), [len(p) for p in players])
     return [_grad(l.sum(), p, create_graph) for l, p in zip(losses, players)]
 
 
@@ -152,6 +159,7 @@ def direction(
     svo_angle: float = math.pi / 4,
     svo_weight: float = 0.2,
     sl_self_interest: float | None = None,
+    separable: bool = False,
     info: DirectionInfo | None = None,
 ):
     """Update direction (for descent) of a gradient-based multi-player learner.
@@ -180,6 +188,10 @@ def direction(
         Defaults to the (elementwise) sum of the players' losses.
     batched:
         First dimension of every parameter indexes independent games.
+    separable:
+        Promise that each player's loss depends on no other player's parameters (e.g.
+        per-agent RL surrogates without cross-agent terms); the individual gradients then
+        take one backward pass instead of one per player.  Wrong results otherwise.
     info:
         Optional :class:`DirectionInfo`, filled with the signed lambda used.
 
@@ -205,7 +217,7 @@ def direction(
         method = "simul_ind"
 
     if method == "simul_ind":
-        return _restore(params, _individual(losses, players, create_graph=False))
+        return _restore(params, _individual(losses, players, create_graph=False, separable=separable))
 
     if method in ("simul_co", "aga"):
         if collective_loss is None:
@@ -214,7 +226,7 @@ def direction(
         xi_c = _grad(collective_loss.sum(), flat, create_graph=need_graph)
         if method == "simul_co":
             return _restore(params, _split(xi_c, sizes))
-        xi = [g.detach() for g in sum(_individual(losses, players, create_graph=False), [])]
+        xi = [g.detach() for g in sum(_individual(losses, players, create_graph=False, separable=separable), [])]
         g = _hvp_of_half_norm(xi_c, flat)  # H_c xi_c
         xi_c = [x.detach() for x in xi_c]
         s = _sign(_dot(xi_c, g, batched) * (_dot(xi, g, batched) + _dot(g, g, batched)))
@@ -225,7 +237,7 @@ def direction(
         return _restore(params, _split(out, sizes))
 
     # cga / sga: corrections built from the individual game's Hessian H
-    xi_graph = sum(_individual(losses, players, create_graph=True), [])
+    xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
     ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
     xi = [x.detach() for x in xi_graph]
     if method == "cga":

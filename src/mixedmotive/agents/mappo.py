@@ -1,0 +1,354 @@
+"""Multi-agent PPO whose actor update direction comes from :func:`mixedmotive.gradients.direction`.
+
+Shared by the sequential social dilemmas (Harvest, Cleanup) and Selfish-MMM2.
+
+* **Actors**: one policy per agent, with separate parameters, evaluated for all agents at
+  once (:class:`AgentActors`: a grouped convolution and batched matrix products over
+  stacked per-agent weights).  Each agent's parameters stay separate leaf tensors, so
+  the gradient engine sees one player per agent.
+* **Critic**: one centralised critic on the global state (MAPPO) with N + 1 outputs:
+  every agent's individual value and the collective value (of the sum of the agents'
+  rewards).  Targets are GAE(lambda) returns, z-normalised by running statistics.
+* **Actor losses** (docs/decisions.md, A1-A3): agent i's loss is its PPO clipped
+  surrogate with individual advantages, minus the entropy bonus.  With ``cross_terms``
+  the surrogate of every sample is multiplied by a DiCE "magic box"
+  ``exp(s - stop_grad(s))`` of the other agents' log-probabilities ``s``: its value is 1
+  and it leaves every first-order gradient of the agent's own loss unchanged, but the
+  Hessian gains the cross-agent policy-gradient blocks
+  ``d2 l_i / d th_i d th_j = -E[d surr_i/d th_i  (grad log pi_j)^T]``.  The collective
+  loss is the mean over agents of the same boxed surrogates with the collective
+  advantage, whose gradient (at ratio 1) is ``-E[A_c grad log pi_i]``: the policy
+  gradient of the collective return.  Without ``cross_terms`` the Hessians are
+  block-diagonal over agents.
+* **Methods**: ``simul_ind`` / ``simul_co`` / ``cga`` / ``aga`` use those losses in the
+  engine; ``svo`` and ``sl`` shape the per-step rewards (``gradients.shaping``) before
+  the individual advantages and then follow Simul-Ind.  The direction is handed to Adam
+  (after clipping its global norm); the critic takes plain Adam steps on its MSE loss.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..gradients import direction
+from ..gradients.engine import DirectionInfo
+from ..gradients.shaping import sl_rewards, svo_rewards
+
+ENGINE_METHOD = {"simul_ind": "simul_ind", "simul_co": "simul_co", "cga": "cga", "aga": "aga",
+                 "svo": "simul_ind", "sl": "simul_ind"}
+NEEDS_COLLECTIVE = ("simul_co", "aga")
+
+
+def parse_variant(variant: str) -> tuple[str, float | None]:
+    """``'aga_lam100'`` -> ``('aga', 100.0)``; plain method names -> ``(name, None)``."""
+    method, _, lam = variant.partition("_lam")
+    if method not in ENGINE_METHOD or (lam and method not in ("aga", "cga")):
+        raise ValueError(f"unknown method variant {variant!r}: expected one of {sorted(ENGINE_METHOD)},"
+                         " with '_lam<value>' only after aga or cga")
+    return method, (float(lam) if lam else None)
+
+
+@dataclass
+class MAPPOConfig:
+    lr: float = 5e-4
+    critic_lr: float = 1e-3
+    epochs: int = 4
+    clip: float = 0.2
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    entropy_coef: float = 0.01
+    max_grad_norm: float = 10.0
+    cross_terms: bool = True
+    cga_lam: float = 1.0
+    svo_angle_deg: float = 45.0
+    svo_weight: float = 0.2
+    sl_self_interest: float = 0.5
+
+
+def mappo_config(section: dict) -> MAPPOConfig:
+    names = MAPPOConfig.__dataclass_fields__
+    return MAPPOConfig(**{k: v for k, v in section.items() if k in names})
+
+
+# ---------------------------------------------------------------------------- networks
+def _uniform(shape, bound):
+    return nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
+
+
+class AgentActors(nn.Module):
+    """N separate policies ``obs (M, N, *obs_shape) -> logits (M, N, A)``.
+
+    ``obs_shape`` (C, H, W) with ``channels`` > 0 gives conv(3x3, ``channels``) -> ReLU -> MLP;
+    otherwise the flattened observation goes straight into the MLP.
+    """
+
+    def __init__(self, n_agents: int, obs_shape: tuple, n_actions: int, hidden=(64, 64), channels: int = 6,
+                 kernel: int = 3):
+        super().__init__()
+        self.n_agents, self.obs_shape = n_agents, tuple(obs_shape)
+        self.conv = len(obs_shape) == 3 and channels > 0
+        if self.conv:
+            c, h, w = obs_shape
+            feat = channels * (h - kernel + 1) * (w - kernel + 1)
+        else:
+            feat = math.prod(obs_shape)
+        sizes = [feat, *hidden, n_actions]
+        self.agents = nn.ModuleList()
+        for _ in range(n_agents):
+            p = nn.ParameterDict()
+            if self.conv:
+                bound = 1 / math.sqrt(c * kernel * kernel)
+                p["conv_w"], p["conv_b"] = _uniform((channels, c, kernel, kernel), bound), _uniform((channels,), bound)
+            for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:])):
+                last = k == len(sizes) - 2
+                bound = 1 / math.sqrt(i)
+                p[f"w{k}"] = _uniform((i, o), bound * (0.01 if last else 1.0))  # small last layer: near-uniform start
+                p[f"b{k}"] = nn.Parameter(torch.zeros(o))
+            self.agents.append(p)
+        self.n_layers = len(sizes) - 1
+
+    def agent_params(self) -> list[list[torch.Tensor]]:
+        return [list(p.values()) for p in self.agents]
+
+    def _stack(self, name):
+        return torch.stack([p[name] for p in self.agents])
+
+    def forward(self, obs: torch.Tensor, avail: torch.Tensor | None = None) -> torch.Tensor:
+        m, n = obs.shape[:2]
+        if self.conv:
+            c, h, w = self.obs_shape
+            wc = self._stack("conv_w")
+            x = F.conv2d(obs.reshape(m, n * c, h, w), wc.reshape(-1, *wc.shape[2:]),
+                         self._stack("conv_b").reshape(-1), groups=n)
+            x = F.relu(x).reshape(m, n, -1)
+        else:
+            x = obs.reshape(m, n, -1)
+        for k in range(self.n_layers):
+            x = torch.baddbmm(self._stack(f"b{k}").unsqueeze(1), x.transpose(0, 1), self._stack(f"w{k}"))
+            x = x.transpose(0, 1)
+            if k < self.n_layers - 1:
+                x = F.relu(x)
+        if avail is not None:
+            x = x.masked_fill(~avail, -1e9)
+        return x
+
+
+class CentralCritic(nn.Module):
+    """Global state (M, *state_shape) -> (M, n_out) values; conv(3x3) + MLP for map states, MLP otherwise."""
+
+    def __init__(self, state_shape: tuple, n_out: int, hidden=(64, 64), channels: int = 8):
+        super().__init__()
+        layers: list[nn.Module] = []
+        if len(state_shape) == 3:
+            c, h, w = state_shape
+            layers += [nn.Conv2d(c, channels, 3, stride=2), nn.ReLU(), nn.Flatten()]
+            feat = channels * ((h - 3) // 2 + 1) * ((w - 3) // 2 + 1)
+        else:
+            feat = state_shape[0]
+        for o in hidden:
+            layers += [nn.Linear(feat, o), nn.ReLU()]
+            feat = o
+        layers.append(nn.Linear(feat, n_out))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, state):
+        return self.net(state)
+
+
+class RunningNorm(nn.Module):
+    """Running mean / variance per output column (MAPPO's value normalisation)."""
+
+    def __init__(self, n: int, beta: float = 0.999):
+        super().__init__()
+        self.beta = beta
+        self.register_buffer("mean", torch.zeros(n))
+        self.register_buffer("sq", torch.zeros(n))
+        self.register_buffer("debias", torch.zeros(()))
+
+    def update(self, x: torch.Tensor) -> None:
+        x = x.reshape(-1, x.shape[-1])
+        b = self.beta
+        self.mean.mul_(b).add_(x.mean(0), alpha=1 - b)
+        self.sq.mul_(b).add_((x * x).mean(0), alpha=1 - b)
+        self.debias.mul_(b).add_(1 - b)
+
+    def _stats(self):
+        d = self.debias.clamp(min=1e-5)
+        mean, sq = self.mean / d, self.sq / d
+        return mean, (sq - mean * mean).clamp(min=1e-2).sqrt()
+
+    def normalise(self, x):
+        mean, std = self._stats()
+        return (x - mean) / std
+
+    def denormalise(self, x):
+        mean, std = self._stats()
+        return x * std + mean
+
+
+def gae(rewards: torch.Tensor, values: torch.Tensor, dones: torch.Tensor, gamma: float, lam: float):
+    """GAE(lambda) advantages of (T, B, K) rewards, (T + 1, B, K) values, (T, B) bool ``done after step t``."""
+    adv = torch.zeros_like(rewards)
+    last = torch.zeros_like(rewards[0])
+    for t in range(rewards.shape[0] - 1, -1, -1):
+        live = (~dones[t]).to(rewards.dtype).unsqueeze(-1)
+        delta = rewards[t] + gamma * values[t + 1] * live - values[t]
+        last = delta + gamma * lam * live * last
+        adv[t] = last
+    return adv
+
+
+def shape_rewards(method: str, rewards: torch.Tensor, cfg: MAPPOConfig) -> torch.Tensor:
+    """(..., N) rewards the individual critic learns: SVO / SL transformed, else unchanged."""
+    per_agent = list(rewards.unbind(-1))
+    if method == "svo":
+        return torch.stack(svo_rewards(per_agent, angle=math.radians(cfg.svo_angle_deg), weight=cfg.svo_weight), -1)
+    if method == "sl":
+        return torch.stack(sl_rewards(per_agent, cfg.sl_self_interest), -1)
+    return rewards
+
+
+# ---------------------------------------------------------------------------- losses
+def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entropy_coef: float,
+                 cross_terms: bool) -> dict:
+    """Actor losses of one batch: ``own`` and ``boxed`` (lists of N per-agent scalars) and ``collective``.
+
+    ``logits`` (M, N, A), ``actions`` / ``old_logp`` / ``adv_ind`` (M, N), ``adv_col`` (M,).
+    ``own``: each agent's clipped surrogate minus its entropy bonus (depends on its own
+    parameters only); ``boxed``: the same times the magic box of the others' log-probs (same
+    values and same own-parameter gradients, plus the cross-agent Hessian blocks; equal to
+    ``own`` without ``cross_terms``); ``collective``: the boxed surrogates with the
+    collective advantage, averaged over agents (summed without ``cross_terms``).
+    """
+    dist = torch.distributions.Categorical(logits=logits)
+    logp = dist.log_prob(actions)
+    ratio = torch.exp(logp - old_logp)
+    clipped = ratio.clamp(1 - clip, 1 + clip)
+    n = logp.shape[1]
+    entropy = dist.entropy().mean(0)  # (N,)
+
+    def surrogate(adv):
+        return torch.minimum(ratio * adv, clipped * adv)
+
+    own = -surrogate(adv_ind).mean(0) - entropy_coef * entropy
+    if not cross_terms:
+        col = -surrogate(adv_col.unsqueeze(1)).mean(0).sum() - entropy_coef * entropy.sum()
+        return {"own": list(own.unbind(0)), "boxed": list(own.unbind(0)), "collective": col}
+    others = logp.sum(1, keepdim=True) - logp
+    box = torch.exp(others - others.detach())
+    boxed = -(surrogate(adv_ind) * box).mean(0) - entropy_coef * entropy
+    col = -(surrogate(adv_col.unsqueeze(1)) * box).mean(0).sum() / n - entropy_coef * entropy.sum()
+    return {"own": list(own.unbind(0)), "boxed": list(boxed.unbind(0)), "collective": col}
+
+
+class MAPPO:
+    """Multi-agent PPO learner; ``update(batch)`` takes one rollout (see :meth:`update`)."""
+
+    def __init__(self, variant: str, n_agents: int, obs_shape, state_shape, n_actions: int, cfg: MAPPOConfig,
+                 actor_hidden=(64, 64), actor_channels: int = 6, critic_hidden=(64, 64), critic_channels: int = 8,
+                 device="cpu"):
+        self.variant = variant
+        self.method, lam = parse_variant(variant)
+        self.lam = lam if lam is not None else (cfg.cga_lam if self.method == "cga" else 1.0)
+        self.cfg, self.n_agents = cfg, n_agents
+        self.actors = AgentActors(n_agents, obs_shape, n_actions, actor_hidden, actor_channels).to(device)
+        self.critic = CentralCritic(state_shape, n_agents + 1, critic_hidden, critic_channels).to(device)
+        self.value_norm = RunningNorm(n_agents + 1).to(device)
+        self.actor_opt = torch.optim.Adam(self.actors.parameters(), lr=cfg.lr, eps=1e-5)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr, eps=1e-5)
+
+    # ------------------------------------------------------------------ acting
+    @torch.no_grad()
+    def act(self, obs, avail=None, generator=None):
+        """(M, N, ...) observations -> (actions (M, N), log-probs (M, N))."""
+        logits = self.actors(obs, avail)
+        probs = torch.softmax(logits, -1)
+        a = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).view(probs.shape[:-1])
+        return a, torch.log(probs.gather(-1, a.unsqueeze(-1)).squeeze(-1).clamp(min=1e-30))
+
+    @torch.no_grad()
+    def values(self, state):
+        """(M, N + 1) values in reward units (individual, then collective)."""
+        return self.value_norm.denormalise(self.critic(state))
+
+    # ------------------------------------------------------------------ learning
+    def direction(self, losses: dict, info: DirectionInfo | None = None):
+        """The engine's direction for this learner's method from :func:`actor_losses` output.
+
+        Only CGA's correction differentiates the individual gradients, so only CGA needs
+        the boxed losses (one backward pass per agent); every other method takes the own
+        losses, whose gradients come from one backward pass.
+        """
+        engine_method = ENGINE_METHOD[self.method]
+        cross = engine_method == "cga" and self.cfg.cross_terms
+        return direction(engine_method, losses["boxed"] if cross else losses["own"], self.actors.agent_params(),
+                         self.lam, losses["collective"] if self.method in NEEDS_COLLECTIVE else None,
+                         separable=not cross, info=info)
+
+    def update(self, batch: dict) -> dict:
+        """One PPO update on a rollout.
+
+        ``batch`` holds (T, B, ...) tensors: ``obs`` (T, B, N, ...), ``state`` (T + 1, B, ...),
+        ``actions`` / ``logp`` (T, B, N), ``rewards`` (T, B, N) (already shaped for SVO/SL),
+        ``team`` (T, B) collective reward, ``dones`` (T, B) and optionally ``avail`` (T, B, N, A).
+        """
+        cfg = self.cfg
+        T, B, N = batch["actions"].shape
+        with torch.no_grad():
+            v = self.values(batch["state"].flatten(0, 1)).view(T + 1, B, N + 1)
+            r = torch.cat([batch["rewards"], batch["team"].unsqueeze(-1)], -1)
+            adv = gae(r, v, batch["dones"], cfg.gamma, cfg.gae_lambda)
+            targets = adv + v[:-1]
+            self.value_norm.update(targets)
+            target_n = self.value_norm.normalise(targets).flatten(0, 1)
+            adv = adv.flatten(0, 1)
+            adv = (adv - adv.mean(0)) / (adv.std(0) + 1e-8)
+        obs = batch["obs"].flatten(0, 1)
+        state = batch["state"][:-1].flatten(0, 1)
+        actions, old_logp = batch["actions"].flatten(0, 1), batch["logp"].flatten(0, 1)
+        avail = batch["avail"].flatten(0, 1) if "avail" in batch else None
+        params = [p for ps in self.actors.agent_params() for p in ps]
+        lam_signs = []
+        for _ in range(cfg.epochs):
+            logits = self.actors(obs, avail)
+            losses = actor_losses(logits, actions, old_logp, adv[:, :N], adv[:, N], cfg.clip,
+                                  cfg.entropy_coef, cfg.cross_terms)
+            info = DirectionInfo()
+            d = self.direction(losses, info)
+            if info.lam is not None:
+                lam_signs.append(float(torch.sign(info.lam)))
+            for p, g in zip(params, (g for gs in d for g in gs)):
+                p.grad = g.detach()
+            nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            self.actor_opt.step()
+            self.actor_opt.zero_grad(set_to_none=True)
+            value_loss = F.mse_loss(self.critic(state), target_n)
+            self.critic_opt.zero_grad(set_to_none=True)
+            value_loss.backward()
+            nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+            self.critic_opt.step()
+        with torch.no_grad():
+            ent = torch.distributions.Categorical(logits=logits).entropy().mean()
+        out = {"value_loss": float(value_loss.detach()), "entropy": float(ent),
+               "policy_loss": float(sum(losses["own"]).detach()) / N}
+        if lam_signs:
+            out["lam_positive"] = sum(s > 0 for s in lam_signs) / len(lam_signs)
+            out["lam_zero"] = sum(s == 0 for s in lam_signs) / len(lam_signs)
+        return out
+
+    def state_dict(self) -> dict:
+        return {"actors": self.actors.state_dict(), "critic": self.critic.state_dict(),
+                "value_norm": self.value_norm.state_dict(), "actor_opt": self.actor_opt.state_dict(),
+                "critic_opt": self.critic_opt.state_dict()}
+
+    def load_state_dict(self, s: dict) -> None:
+        self.actors.load_state_dict(s["actors"])
+        self.critic.load_state_dict(s["critic"])
+        self.value_norm.load_state_dict(s["value_norm"])
+        self.actor_opt.load_state_dict(s["actor_opt"])
+        self.critic_opt.load_state_dict(s["critic_opt"])

@@ -1,0 +1,79 @@
+# AgA in Harvest and Cleanup: one multi-agent PPO run per (game, method variant, seed) -> Table 2, Fig. 3.
+
+SSD = CFG["aga_ssd"]
+# minutes per run for cluster profiles (2e7 steps at paper scale: see benchmarks/README.md)
+SSD_RUNTIME_MIN = 2880 if SCALE == "paper" else 120
+
+
+def variant_pattern(variants):
+    return "|".join(v.replace(".", r"\.") for v in variants)
+
+
+rule aga_ssd:
+    output:
+        f"{RES}/aga_ssd/{{game}}/{{variant}}/seed{{seed}}.parquet",
+    wildcard_constraints:
+        game="|".join(SSD["games"]),
+        variant=variant_pattern(SSD["variants"]),
+    params:
+        cfg=as_arg(section("aga_ssd")),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/aga_ssd/{{game}}/{{variant}}/seed{{seed}}.log",
+    resources:
+        runtime=SSD_RUNTIME_MIN,
+        mem_mb=4000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train aga_ssd --method {wildcards.game}:{wildcards.variant}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+SSD_RESULTS = expand(
+    f"{RES}/aga_ssd/{{game}}/{{variant}}/seed{{seed}}.parquet",
+    game=SSD["games"],
+    variant=SSD["variants"],
+    seed=seeds("aga_ssd"),
+)
+
+
+SSD_PLOT_CFG = as_arg({**SSD, "scale": SCALE, "final_fraction": CFG["claims"]["marl_final_fraction"]})
+
+
+rule aga_fig3_ssd_curves:
+    input:
+        SSD_RESULTS,
+    output:
+        report("figures/aga_fig3_ssd_curves.pdf", caption="../report/aga_ssd.rst", category="AgA"),
+    params:
+        cfg=SSD_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_fig3_ssd_curves.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig3_ssd_curves {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+rule aga_table2_ssd_equality:
+    input:
+        SSD_RESULTS,
+    output:
+        pdf=report("tables/aga_table2_ssd_equality.pdf", caption="../report/aga_ssd.rst", category="AgA"),
+        csv="tables/aga_table2_ssd_equality.csv",
+        tex="tables/aga_table2_ssd_equality.tex",
+    params:
+        cfg=SSD_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_table2_ssd_equality.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table2_ssd_equality {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+ALL_OUTPUTS += ["figures/aga_fig3_ssd_curves.pdf", *table("aga_table2_ssd_equality")]
+CLAIM_INPUTS += SSD_RESULTS
