@@ -41,6 +41,7 @@ REGISTRY: dict[str, Claim] = {}
 #: modules that register claims when imported
 CLAIM_MODULES = (
     "mixedmotive.analysis.aga_claims",
+    "mixedmotive.analysis.aga_marl_claims",
     "mixedmotive.analysis.recip_claims",
     "mixedmotive.analysis.recip_coins_claims",
 )

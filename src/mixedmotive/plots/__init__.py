@@ -1,6 +1,6 @@
 """One function per figure/table: ``plot(inputs, out, cfg)``; raw results in, file out."""
 
-from . import aga_fig1, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
+from . import aga_fig1, aga_marl, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
 
 PLOTS = {
     "aga_fig1_trajectories": aga_fig1.plot,
@@ -8,6 +8,9 @@ PLOTS = {
     "aga_fig4_public_goods_scatter": aga_public_goods.fig4,
     "aga_table3_runtime": aga_public_goods.table3,
     "aga_fig5_mmm2_units": aga_mmm2.fig5,
+    "aga_fig3_ssd_curves": aga_marl.fig3,
+    "aga_table2_ssd_equality": aga_marl.table2,
+    "aga_fig6_selfish_mmm2": aga_marl.fig6,
     "recip_table1_ipd_round_robin": recip_ipd.table,
     "recip_fig2_ipd_rollout": recip_ipd_rollout.plot,
     "recip_fig1_payoffs": recip_coins.fig1_payoffs,

@@ -1,0 +1,144 @@
+"""AgA Table 2 and Fig. 3 (Harvest, Cleanup) and Fig. 6 (Selfish-MMM2) from the MAPPO runs' rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .. import results  # noqa: E402
+from ..agents.mappo import parse_variant  # noqa: E402
+from ..analysis.marl import HEADLINE, final_values  # noqa: E402
+from ..analysis.metrics import fmt_pm, mean_std  # noqa: E402
+from ..results import _atomic_write  # noqa: E402
+from .style import label  # noqa: E402
+from .tables import write_table  # noqa: E402
+
+
+def variant_label(variant: str) -> str:
+    method, lam = parse_variant(variant)
+    return f"{label(method)} (λ={lam:g})" if lam is not None else label(method)
+
+
+def variant_order(variants) -> list[str]:
+    """Baselines in the paper's Table 2 order, then AgA by increasing lambda."""
+    base = ["simul_ind", "simul_co", "svo", "cga", "sl"]
+    vs = list(dict.fromkeys(variants))
+    return sorted(vs, key=lambda v: (parse_variant(v)[0] == "aga", base.index(v) if v in base else 99,
+                                     parse_variant(v)[1] or 0.0))
+
+
+def _colours(variants) -> dict:
+    return dict(zip(variants, sns.color_palette("tab10", len(variants))))
+
+
+def _style(variant: str) -> dict:
+    if variant == HEADLINE:
+        return {"lw": 2.4, "ls": "-"}
+    return {"lw": 1.3, "ls": "--" if variant.startswith("aga") else "-"}
+
+
+def _curve(ax, frame, column, colour, smooth, **kw) -> bool:
+    """Mean ± SEM over seeds of ``column`` against environment steps (moving mean of ``smooth`` updates)."""
+    per_seed = frame.pivot_table(index="env_steps", columns="seed", values=column)
+    per_seed = per_seed.rolling(smooth, min_periods=1).mean()
+    if per_seed.notna().sum().sum() == 0:
+        return False
+    mean = per_seed.mean(1)
+    sem = per_seed.std(1, ddof=1) / np.sqrt(per_seed.notna().sum(1)) if per_seed.shape[1] > 1 else None
+    ax.plot(mean.index, mean.values, color=colour, **kw)
+    if sem is not None:
+        ax.fill_between(mean.index, (mean - sem).values, (mean + sem).values, color=colour, alpha=0.15, lw=0)
+    return True
+
+
+def _save(fig, out) -> None:
+    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight"))
+    plt.close(fig)
+
+
+def _smooth(frame) -> int:
+    return max(1, frame["update"].nunique() // 20)
+
+
+def fig3(inputs, out, cfg: dict) -> None:
+    """Collective return, equality, sustainability and beam hits against environment steps, per game."""
+    t = results.read_many(inputs)
+    games = [g for g in cfg.get("games", t.game.unique()) if g in set(t.game)]
+    variants = variant_order(t.variant.unique())
+    col = _colours(variants)
+    panels = [("collective", "collective return per episode"), ("equality", "equality E"),
+              ("sustainability", "sustainability (mean apple time)"), ("hits", "beam hits per episode")]
+    fig, axes = plt.subplots(len(games), len(panels), figsize=(4.2 * len(panels), 3.4 * len(games)), squeeze=False)
+    for r, game in enumerate(games):
+        g = t[t.game == game]
+        smooth = _smooth(g)
+        for c, (column, name) in enumerate(panels):
+            ax = axes[r, c]
+            for v in variants:
+                _curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
+            ax.set(title=f"{game.capitalize()}: {name}", xlabel="environment steps")
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=2)
+    n_seeds = t.groupby("variant").seed.nunique().min()
+    fig.suptitle(f"AgA in the sequential social dilemmas ({cfg.get('scale', '?')} scale: {cfg.get('n_agents')} agents, "
+                 f"episodes of {cfg.get('T')} steps; mean ± SEM over {n_seeds} seeds, moving mean of "
+                 f"{_smooth(t)} updates)", fontsize=10)
+    fig.tight_layout()
+    _save(fig, out)
+
+
+def table2_frame(t: pd.DataFrame, fraction: float) -> pd.DataFrame:
+    rows = []
+    games = list(dict.fromkeys(t.game))
+    finals = {(g, c): final_values(t[t.game == g], c, fraction) for g in games for c in ("equality", "collective")}
+    for v in variant_order(t.variant.unique()):
+        row = {"method": variant_label(v)}
+        for g in games:
+            e = finals[g, "equality"]
+            e = e[e.variant == v]["equality"]
+            sw = finals[g, "collective"]
+            sw = sw[sw.variant == v]["collective"]
+            row[f"{g.capitalize()} E"] = fmt_pm(*mean_std(e))
+            row[f"{g.capitalize()} collective return"] = fmt_pm(*mean_std(sw), digits=1)
+            row[f"{g.capitalize()} seeds"] = f"{int(e.notna().sum())}/{len(e)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table2(inputs, out, cfg: dict) -> None:
+    t = results.read_many(inputs)
+    fraction = cfg["final_fraction"]
+    write_table(table2_frame(t, fraction), Path(out),
+                title="Table 2: average equality E in Harvest and Cleanup (mean ± std over seeds; higher is better)",
+                note=(f"{cfg.get('scale', '?')} scale; per run: mean over the last {fraction:.0%} of updates of the "
+                      "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped); "
+                      "seeds = runs with a defined E / runs; collective return = Σ_i episode return"))
+
+
+def fig6(inputs, out, cfg: dict) -> None:
+    """Win rate and mean per-agent return against environment steps, every variant."""
+    t = results.read_many(inputs)
+    variants = variant_order(t.variant.unique())
+    col = _colours(variants)
+    smooth = _smooth(t)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for v in variants:
+        for ax, column in zip(axes, ("win_rate", "return_mean")):
+            _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
+    axes[0].set(title="win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
+    axes[1].set(title="mean per-agent (selfish) return per episode", xlabel="environment steps")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7)
+    fig.suptitle(f"Selfish-MMM2 ({cfg.get('backend', 'embedded')} backend, {cfg.get('scale', '?')} scale; "
+                 f"mean ± SEM over {t.groupby('variant').seed.nunique().min()} seeds, "
+                 f"moving mean of {smooth} updates)", fontsize=10)
+    fig.tight_layout()
+    _save(fig, out)
