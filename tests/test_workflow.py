@@ -31,8 +31,9 @@ FIGURES = ["figures/aga_fig1_trajectories.pdf", "figures/aga_fig4_public_goods_s
            "figures/recip_fig2_ipd_rollout.pdf", "figures/recip_fig1_payoffs.pdf",
            "figures/recip_fig3_coins_vs_nl.pdf", "figures/recip_fig4_coins_head_to_head.pdf",
            "figures/recip_figA_coins_symmetric.pdf", "figures/recip_figA_coins_vs_nl.pdf",
-           "figures/aga_fig5_mmm2_units.pdf"]
-TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime",
+           "figures/aga_fig5_mmm2_units.pdf", "figures/aga_fig3_ssd_curves.pdf",
+           "figures/aga_fig6_selfish_mmm2.pdf"]
+TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
@@ -41,7 +42,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_table1_public_goods", "aga_fig4_public_goods_scatter", "aga_table3_runtime", "claims",
          "recip_ipd_meta", "recip_ipd_match", "recip_ipd_rollout", "recip_table1_ipd_round_robin",
          "recip_fig2_ipd_rollout", "recip_coins", "recip_coins_figure", "recip_fig1_payoffs",
-         "recip_hyperparameters", "aga_fig5_mmm2_units"]
+         "recip_hyperparameters", "aga_fig5_mmm2_units", "aga_ssd", "aga_fig3_ssd_curves",
+         "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -60,10 +62,11 @@ def _env(root: Path) -> dict:
     return env
 
 
-def snakemake(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def snakemake(root: Path, *args: str, timeout: float = 300, extra_env: dict | None = None
+              ) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake ARGS`` in ``root``; stdout and stderr are captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", *args], cwd=root, env=_env(root),
+        [sys.executable, "-m", "snakemake", *args], cwd=root, env={**_env(root), **(extra_env or {})},
         capture_output=True, text=True, timeout=timeout,
     )
 
@@ -236,6 +239,9 @@ BAD_CONFIGS = {
     "wrong-type": (("aga_public_goods.runs", "fifty"), "aga_public_goods.runs"),
     "unknown-key": (("aga_public_goods.learning_rate", 0.1), "aga_public_goods.learning_rate"),
     "bad-scale-override": (("scales.smoke.aga_public_goods.n_seeds", 0), "aga_public_goods.n_seeds"),
+    "bad-variant": (("aga_ssd.variants", lambda vs: [*vs, "aga_lamx"]), "aga_ssd.variants"),
+    "unknown-mmm2-backend": (("mmm2_backend", "starcraft"), "mmm2_backend"),
+    "bad-mappo-key": (("aga_mmm2.mappo", lambda m: {**m, "lr_actor": 0.1}), "aga_mmm2.mappo.lr_actor"),
 }
 
 
@@ -259,6 +265,17 @@ def test_invalid_config_is_rejected_before_any_job(case, make_copy):
     assert not (root / "results").exists(), "results/ was written"
     assert not list(root.glob("figures/*.pdf")), "figures were written"
     assert not list(root.glob("tables/*.pdf")), "tables were written"
+
+
+def test_sc2_backend_without_starcraft_fails_before_any_job(make_copy):
+    root = make_copy("no-sc2")
+    env = {"SC2PATH": str(root / "no-starcraft-here")}
+    proc = snakemake(root, "--cores", "2", "--config", "scale=smoke", "mmm2_backend=sc2", timeout=120, extra_env=env)
+    out = output_of(proc)
+    assert proc.returncode != 0, _fail_msg(proc, "mmm2_backend=sc2 was accepted without StarCraft II")
+    lines = [ln for ln in out.splitlines() if ln.startswith("mixedmotive: mmm2_backend=sc2 needs")]
+    assert len(lines) == 1, out
+    assert not (root / "results").exists(), "results/ was written"
 
 
 # --------------------------------------------------------------------------- 5. profile and lint

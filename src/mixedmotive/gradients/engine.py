@@ -207,6 +207,7 @@ def direction(
     sizes = [len(p) for p in players]
     flat = [t for p in players for t in p]
 
+    original = method
     if method == "svo":
         losses = svo_losses(losses, angle=svo_angle, weight=svo_weight)
         method = "simul_ind"
@@ -215,6 +216,8 @@ def direction(
             raise ValueError("method 'sl' needs sl_self_interest (the share s of own reward kept)")
         losses = sl_losses(losses, s=sl_self_interest)
         method = "simul_ind"
+    if method != original:
+        separable = False  # shaping mixes every player's loss into every other's
 
     if method == "simul_ind":
         return _restore(params, _individual(losses, players, create_graph=False, separable=separable))
