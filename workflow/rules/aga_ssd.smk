@@ -5,10 +5,6 @@ SSD = CFG["aga_ssd"]
 SSD_RUNTIME_MIN = 2880 if SCALE == "paper" else 120
 
 
-def variant_pattern(variants):
-    return "|".join(v.replace(".", r"\.") for v in variants)
-
-
 rule aga_ssd:
     output:
         f"{RES}/aga_ssd/{{game}}/{{variant}}/seed{{seed}}.parquet",

@@ -58,6 +58,11 @@ def raw(name, methods=None):
     )
 
 
+def variant_pattern(variants):
+    """Wildcard regex matching exactly the given method variants (e.g. aga_lam0.1)."""
+    return "|".join(v.replace(".", r"\.") for v in variants)
+
+
 def table(stem):
     """The three files of one table."""
     return multiext(f"tables/{stem}", ".pdf", ".csv", ".tex")

@@ -81,8 +81,11 @@ def fig3(inputs, out, cfg: dict) -> None:
         smooth = _smooth(g)
         for c, (column, name) in enumerate(panels):
             ax = axes[r, c]
-            for v in variants:
-                _curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
+            drawn = [_curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
+                     for v in variants]
+            if not any(drawn):
+                ax.text(0.5, 0.5, "undefined in every update\n(E needs a positive collective return)"
+                        if column == "equality" else "no data", ha="center", va="center", transform=ax.transAxes)
             ax.set(title=f"{game.capitalize()}: {name}", xlabel="environment steps")
             ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, ncol=2)
