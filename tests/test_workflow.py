@@ -33,7 +33,7 @@ FIGURES = ["figures/aga_fig1_trajectories.pdf", "figures/aga_fig4_public_goods_s
            "figures/recip_figA_coins_symmetric.pdf", "figures/recip_figA_coins_vs_nl.pdf",
            "figures/aga_fig5_mmm2_units.pdf", "figures/aga_fig3_ssd_curves.pdf",
            "figures/aga_fig6_selfish_mmm2.pdf"]
-TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality",
+TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
@@ -43,7 +43,7 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "recip_ipd_meta", "recip_ipd_match", "recip_ipd_rollout", "recip_table1_ipd_round_robin",
          "recip_fig2_ipd_rollout", "recip_coins", "recip_coins_figure", "recip_fig1_payoffs",
          "recip_hyperparameters", "aga_fig5_mmm2_units", "aga_ssd", "aga_fig3_ssd_curves",
-         "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2"]
+         "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters"]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -67,5 +67,25 @@ rule aga_fig6_selfish_mmm2:
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
-ALL_OUTPUTS += ["figures/aga_fig5_mmm2_units.pdf", "figures/aga_fig6_selfish_mmm2.pdf"]
+rule aga_hyperparameters:
+    output:
+        pdf=report("tables/aga_hyperparameters.pdf", caption="../report/aga_hyperparameters.rst", category="AgA"),
+        csv="tables/aga_hyperparameters.csv",
+        tex="tables/aga_hyperparameters.tex",
+    params:
+        cfg=as_arg({"scale": SCALE, "mmm2_backend": MMM2_BACKEND, "aga_ssd": SSD, "aga_mmm2": MMM2}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_hyperparameters.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_hyperparameters"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+ALL_OUTPUTS += [
+    "figures/aga_fig5_mmm2_units.pdf",
+    "figures/aga_fig6_selfish_mmm2.pdf",
+    *table("aga_hyperparameters"),
+]
 CLAIM_INPUTS += MMM2_RESULTS

@@ -11,6 +11,7 @@ PLOTS = {
     "aga_fig3_ssd_curves": aga_marl.fig3,
     "aga_table2_ssd_equality": aga_marl.table2,
     "aga_fig6_selfish_mmm2": aga_marl.fig6,
+    "aga_hyperparameters": aga_marl.hyperparameters,
     "recip_table1_ipd_round_robin": recip_ipd.table,
     "recip_fig2_ipd_rollout": recip_ipd_rollout.plot,
     "recip_fig1_payoffs": recip_coins.fig1_payoffs,

@@ -18,7 +18,7 @@ from ..analysis.marl import HEADLINE, final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_std  # noqa: E402
 from ..results import _atomic_write  # noqa: E402
 from .style import label  # noqa: E402
-from .tables import write_table  # noqa: E402
+from .tables import fmt_value, write_table  # noqa: E402
 
 
 def variant_label(variant: str) -> str:
@@ -145,3 +145,48 @@ def fig6(inputs, out, cfg: dict) -> None:
                  f"moving mean of {smooth} updates)", fontsize=10)
     fig.tight_layout()
     _save(fig, out)
+
+
+def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
+    """Multi-agent PPO settings of Harvest/Cleanup and Selfish-MMM2, every value from ``cfg``.
+
+    ``cfg``: {"aga_ssd": ..., "aga_mmm2": ..., "mmm2_backend": ...}.
+    """
+    ssd, mm, f = cfg["aga_ssd"], cfg["aga_mmm2"], fmt_value
+
+    def actor(net, obs):
+        conv = (f"3×3 conv, {net['actor_channels']} ch per agent, ReLU; " if net.get("actor_channels", 0) else "")
+        return f"{conv}{obs} → MLP {net['actor_hidden']} (ReLU) → logits"
+
+    def critic(net, state):
+        conv = f"3×3 conv stride 2, {net['critic_channels']} ch, ReLU; " if "critic_channels" in net and state == "map" \
+            else ""
+        return f"{conv}{state} → MLP {net['critic_hidden']} → N + 1 values"
+
+    rows = [
+        ("variants", ", ".join(ssd["variants"]), ", ".join(mm["variants"])),
+        ("seeds", f(ssd["n_seeds"]), f(mm["n_seeds"])),
+        ("agents", f(ssd["n_agents"]), "10 (vs 12 scripted)"),
+        ("episode length", f(ssd["T"]), f"≤ {mm['episode_limit']}"),
+        ("parallel games", f(ssd["batch"]), f(mm["batch"])),
+        ("rollout steps per update", f(ssd["horizon"]), f(mm["horizon"])),
+        ("updates", f(ssd["updates"]), f(mm["updates"])),
+        ("environment steps per run", f(ssd["updates"] * ssd["horizon"] * ssd["batch"]),
+         f(mm["updates"] * mm["horizon"] * mm["batch"])),
+        ("actor (one per agent)", actor(ssd["network"], "15×15 egocentric view"),
+         actor(mm["network"], "176-dim observation")),
+        ("critic (centralised)", critic(ssd["network"], "map"), critic(mm["network"], "322-dim state")),
+        ("backend", "embedded", cfg.get("mmm2_backend", "embedded")),
+        ("Harvest regrowth window", f(ssd["harvest_regrowth_window"]), "—"),
+    ]
+    for key in ssd["mappo"]:
+        rows.append((f"mappo.{key}", f(ssd["mappo"][key]), f(mm["mappo"].get(key, "—"))))
+    return pd.DataFrame(rows, columns=["parameter", "Harvest / Cleanup", "Selfish-MMM2"])
+
+
+def hyperparameters(inputs, out, cfg: dict) -> None:
+    """tables/aga_hyperparameters.{pdf,csv,tex}; inputs unused."""
+    write_table(hyperparameter_frame(cfg), Path(out),
+                title=f"AgA multi-agent PPO hyper-parameters ({cfg.get('scale', '?')} scale)",
+                note="Values are the live config (sections aga_ssd, aga_mmm2, mmm2_backend); choices: docs/decisions.md A1-A11.",
+                wrap={"parameter": 26, "Harvest / Cleanup": 44, "Selfish-MMM2": 44})

@@ -42,7 +42,7 @@ from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
 from .. import results  # noqa: E402
 from ..results import _atomic_write  # noqa: E402
-from .tables import write_table  # noqa: E402
+from .tables import fmt_value, write_table  # noqa: E402
 
 COLOURS = {"reciprocator": "tab:blue", "mfos": "tab:green", "nl": "tab:orange"}
 NAMES = {"reciprocator": "Reciprocator", "mfos": "MFOS", "nl": "NL-PPO"}
@@ -391,16 +391,8 @@ def fig1_payoffs(inputs, out, cfg: dict) -> None:
 # ------------------------------------------------------------------ hyper-parameter table
 
 
-def _fmt(v) -> str:
-    if isinstance(v, bool) or v is None:
-        return str(v)
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
-
-
 def _count(n, unit: str) -> str:
-    return f"{_fmt(n)} {unit}{'' if n == 1 else 's'}"
+    return f"{fmt_value(n)} {unit}{'' if n == 1 else 's'}"
 
 
 def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
@@ -415,7 +407,7 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
 
     an, ro, co = cfg["recip_ipd_analytic"], cfg["recip_ipd_rollout"], cfg["recip_coins"]
     ar, pp, rc, mf = an["reciprocator"], co["ppo"], co["reciprocator"], co["mfos"]
-    f = _fmt
+    f = fmt_value
     grid, n_act = co["grid"], len(ACTION_NAMES)
     enc = ro.get("state_encoding", "onehot5")
     d, lat = ENCODINGS.get(enc, enc), ro["latent"]

@@ -14,6 +14,15 @@ import pandas as pd  # noqa: E402
 from ..results import _atomic_write  # noqa: E402
 
 
+def fmt_value(v) -> str:
+    """A config value as table text: floats in %g, everything else as str."""
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
 def _wrap(value, width: int | None) -> str:
     text = "" if pd.isna(value) else str(value)
     return "\n".join(textwrap.wrap(text, width)) if width and text else text
