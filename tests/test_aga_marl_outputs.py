@@ -1,0 +1,87 @@
+"""Table 2, the MARL claims and the hyper-parameter table on small synthetic result frames."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixedmotive.analysis.aga_marl_claims import at_least_baselines
+from mixedmotive.analysis.marl import final_values
+from mixedmotive.config import load
+from mixedmotive.plots.aga_marl import hyperparameter_frame, table2_frame, variant_label, variant_order
+
+CLAIMS = {"marl_final_fraction": 0.2, "marl_margin": 0.0, "marl_alpha": 0.05}
+
+
+def frame(values: dict, game="harvest", n_updates=10, column="equality"):
+    """values: variant -> list (one per seed) of the constant value of its last 20 % of updates."""
+    rows = []
+    for variant, per_seed in values.items():
+        for seed, v in enumerate(per_seed):
+            for u in range(n_updates):
+                late = u >= n_updates - 2
+                rows.append({"game": game, "variant": variant, "seed": seed, "update": u,
+                             column: v if late else -100.0, "collective": 10.0 * (v if late else -1)})
+    return pd.DataFrame(rows)
+
+
+def test_final_values_average_the_last_fraction_and_skip_nan():
+    t = pd.DataFrame({"variant": "a", "seed": 0, "update": range(10), "x": [float(u) for u in range(10)]})
+    assert final_values(t, "x", 0.2)["x"].tolist() == [8.5]
+    assert final_values(t, "x", 0.35)["x"].tolist() == [7.5]  # ceil(3.5) = 4 updates: 6..9
+    t.loc[t["update"] == 9, "x"] = math.nan
+    assert final_values(t, "x", 0.2)["x"].tolist() == [8.0]
+    t["x"] = math.nan
+    assert math.isnan(final_values(t, "x", 0.2)["x"].iloc[0])
+
+
+def test_claim_holds_when_aga_is_at_least_every_baseline():
+    t = frame({"aga_lam100": [0.9, 0.92, 0.91], "simul_ind": [0.5, 0.52, 0.51], "sl": [0.9, 0.92, 0.91]})
+    v = at_least_baselines(t, "equality", "E", CLAIMS)
+    assert v.reproduced
+    assert "significantly better than: simul_ind" in v.detail and "behind: none" in v.detail
+
+
+def test_claim_fails_naming_the_baseline_ahead():
+    t = frame({"aga_lam100": [0.5, 0.52, 0.51], "simul_ind": [0.4, 0.41, 0.42], "svo": [0.8, 0.82, 0.81]})
+    v = at_least_baselines(t, "equality", "E", CLAIMS)
+    assert not v.reproduced
+    assert "behind: svo" in v.detail
+
+
+def test_claim_without_aga_runs_is_not_reproduced():
+    v = at_least_baselines(frame({"simul_ind": [0.1, 0.2]}), "equality", "E", CLAIMS)
+    assert not v.reproduced and "missing" in v.statistic
+
+
+def test_table2_gives_mean_and_std_over_seeds_per_game():
+    t = pd.concat([frame({"simul_ind": [0.2, 0.4], "aga_lam100": [0.6, 0.6]}, game="harvest"),
+                   frame({"simul_ind": [0.1, 0.3], "aga_lam100": [math.nan, 0.5]}, game="cleanup")])
+    tab = table2_frame(t, 0.2).set_index("method")
+    assert list(tab.index) == ["Simul-Ind", "AgA (λ=100)"]
+    assert tab.loc["Simul-Ind", "Harvest E"] == f"0.300 ± {np.std([0.2, 0.4], ddof=1):.3f}"
+    assert tab.loc["AgA (λ=100)", "Harvest E"] == "0.600 ± 0.000"
+    assert tab.loc["AgA (λ=100)", "Cleanup E"] == "0.500"  # one defined seed: no std
+    assert tab.loc["AgA (λ=100)", "Cleanup seeds"] == "1/2"
+    assert tab.loc["Simul-Ind", "Harvest collective return"] == f"3.0 ± {np.std([2.0, 4.0], ddof=1):.1f}"
+
+
+def test_variant_order_and_labels():
+    assert variant_order(["aga_lam1000", "sl", "aga_lam0.1", "simul_ind", "cga"]) == [
+        "simul_ind", "cga", "sl", "aga_lam0.1", "aga_lam1000"]
+    assert variant_label("aga_lam0.1") == "AgA (λ=0.1)" and variant_label("simul_co") == "Simul-Co"
+
+
+@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+def test_hyperparameter_table_follows_the_config(scale):
+    cfg = load(scale=scale)
+    tab = hyperparameter_frame({"aga_ssd": cfg["aga_ssd"], "aga_mmm2": cfg["aga_mmm2"],
+                                "mmm2_backend": cfg["mmm2_backend"]}).set_index("parameter")
+    ssd, mm = cfg["aga_ssd"], cfg["aga_mmm2"]
+    assert tab.loc["environment steps per run", "Harvest / Cleanup"] == str(ssd["updates"] * ssd["horizon"] * ssd["batch"])
+    assert tab.loc["environment steps per run", "Selfish-MMM2"] == str(mm["updates"] * mm["horizon"] * mm["batch"])
+    assert {f"mappo.{k}" for k in ssd["mappo"]} <= set(tab.index)
+    assert ("conv" in tab.loc["actor (one per agent)", "Harvest / Cleanup"]) == bool(ssd["network"]["actor_channels"])
