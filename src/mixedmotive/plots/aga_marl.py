@@ -87,6 +87,9 @@ def fig3(inputs, out, cfg: dict) -> None:
                 ax.text(0.5, 0.5, "undefined in every update\n(E needs a positive collective return)"
                         if column == "equality" else "no data", ha="center", va="center", transform=ax.transAxes)
             ax.set(title=f"{game.capitalize()}: {name}", xlabel="environment steps")
+            if column == "equality":  # E is unbounded below when some agents' returns are negative
+                ax.set_ylim(max(-1.0, ax.get_ylim()[0]), 1.02)
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
             ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, ncol=2)
     n_seeds = t.groupby("variant").seed.nunique().min()
@@ -97,9 +100,9 @@ def fig3(inputs, out, cfg: dict) -> None:
     _save(fig, out)
 
 
-def table2_frame(t: pd.DataFrame, fraction: float) -> pd.DataFrame:
+def table2_frame(t: pd.DataFrame, fraction: float, games=None) -> pd.DataFrame:
     rows = []
-    games = list(dict.fromkeys(t.game))
+    games = [g for g in games if g in set(t.game)] if games else sorted(set(t.game), key=lambda g: g != "harvest")
     finals = {(g, c): final_values(t[t.game == g], c, fraction) for g in games for c in ("equality", "collective")}
     for v in variant_order(t.variant.unique()):
         row = {"method": variant_label(v)}
@@ -118,10 +121,11 @@ def table2_frame(t: pd.DataFrame, fraction: float) -> pd.DataFrame:
 def table2(inputs, out, cfg: dict) -> None:
     t = results.read_many(inputs)
     fraction = cfg["final_fraction"]
-    write_table(table2_frame(t, fraction), Path(out),
+    write_table(table2_frame(t, fraction, cfg.get("games")), Path(out),
                 title="Table 2: average equality E in Harvest and Cleanup (mean ± std over seeds; higher is better)",
                 note=(f"{cfg.get('scale', '?')} scale; per run: mean over the last {fraction:.0%} of updates of the "
-                      "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped); "
+                      "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped; E < 0 when some "
+                      "agents' returns are negative); "
                       "seeds = runs with a defined E / runs; collective return = Σ_i episode return"))
 
 
@@ -138,6 +142,7 @@ def fig6(inputs, out, cfg: dict) -> None:
     axes[0].set(title="win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
     axes[1].set(title="mean per-agent (selfish) return per episode", xlabel="environment steps")
     for ax in axes:
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=7)
     fig.suptitle(f"Selfish-MMM2 ({cfg.get('backend', 'embedded')} backend, {cfg.get('scale', '?')} scale; "
