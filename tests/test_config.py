@@ -194,3 +194,31 @@ def test_resolve_device_with_cuda(monkeypatch):
     assert config.resolve_device("cuda") == "cuda"
     assert config.resolve_device("auto") == "cuda"
     assert config.resolve_device("cpu") == "cpu"
+
+
+# ------------------------------------------------------------------ multi-agent PPO sections
+
+
+def _drop(c: dict, section: str, block: str, key: str) -> None:
+    c[section][block] = {k: v for k, v in c[section][block].items() if k != key}  # (mappo is a shared anchor)
+
+
+@pytest.mark.parametrize("section, block, key", [("aga_mmm2", "mappo", "lr"), ("aga_ssd", "mappo", "cross_terms"),
+                                                 ("aga_ssd", "network", "critic_channels"),
+                                                 ("aga_mmm2", "network", "actor_hidden")])
+def test_marl_settings_are_required(raw, section, block, key):
+    """Every multi-agent PPO setting comes from the config: a missing one is an error, not a code default."""
+    with pytest.raises(ConfigError, match=rf"'{section}\.{block}': '{key}' is a required property"):
+        config.resolve(_mutated(raw, lambda c: _drop(c, section, block, key)))
+
+
+@pytest.mark.parametrize("variant, ok", [("aga_lam0.1", True), ("aga_lam1000", True), ("cga_lam2", True),
+                                         ("aga_lamx", False), ("sga", False), ("aga-lam1", False),
+                                         ("simul_ind_lam2", False)])
+def test_marl_variant_names(raw, variant, ok):
+    c = _mutated(raw, lambda c: c["aga_ssd"].update(variants=[variant]))
+    if ok:
+        config.resolve(c)
+    else:
+        with pytest.raises(ConfigError, match=r"aga_ssd\.variants"):
+            config.resolve(c)

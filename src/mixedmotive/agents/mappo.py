@@ -250,7 +250,7 @@ class MAPPO:
     """Multi-agent PPO learner; ``update(batch)`` takes one rollout (see :meth:`update`)."""
 
     def __init__(self, variant: str, n_agents: int, obs_shape, state_shape, n_actions: int, cfg: MAPPOConfig,
-                 actor_hidden=(64, 64), actor_channels: int = 6, critic_hidden=(64, 64), critic_channels: int = 8,
+                 actor_hidden=(64, 64), actor_channels: int = 0, critic_hidden=(64, 64), critic_channels: int = 8,
                  device="cpu"):
         self.variant = variant
         self.method, lam = parse_variant(variant)

@@ -37,10 +37,11 @@ from ..analysis.metrics import equality
 
 def make_learner(task, variant: str, cfg: dict, device) -> MAPPO:
     net = cfg["network"]
+    # the conv sizes matter only for image inputs; the config sets them wherever they do
+    convs = {k: net[k] for k in ("actor_channels", "critic_channels") if k in net}
     return MAPPO(variant, task.n_agents, task.obs_shape, task.state_shape, task.n_actions, mappo_config(cfg["mappo"]),
-                 actor_hidden=tuple(net["actor_hidden"]), actor_channels=net.get("actor_channels", 6),
-                 critic_hidden=tuple(net["critic_hidden"]), critic_channels=net.get("critic_channels", 8),
-                 device=device)
+                 actor_hidden=tuple(net["actor_hidden"]), critic_hidden=tuple(net["critic_hidden"]), device=device,
+                 **convs)
 
 
 class EpisodeTracker:
