@@ -34,23 +34,8 @@ import torch
 from mixedmotive.agents.mappo import actor_losses
 from mixedmotive.config import load
 from mixedmotive.experiments import aga_mmm2, aga_ssd
-from mixedmotive.experiments.marl import make_learner
+from mixedmotive.experiments.marl import collect, make_learner
 from mixedmotive.gradients import direction
-
-
-def rollout(task, learner, horizon):
-    obs, state, avail = task.reset()
-    buf = {"obs": [], "state": [state], "actions": [], "logp": [], "rewards": [], "team": [], "dones": []}
-    if avail is not None:
-        buf["avail"] = []
-    for _ in range(horizon):
-        a, lp = learner.act(obs, avail, task.generator)
-        buf["obs"].append(obs), buf["actions"].append(a), buf["logp"].append(lp)
-        if avail is not None:
-            buf["avail"].append(avail)
-        obs, state, avail, r, done, _ = task.step(a)
-        buf["state"].append(state), buf["rewards"].append(r), buf["team"].append(r.sum(-1)), buf["dones"].append(done)
-    return {k: torch.stack(v) for k, v in buf.items()}
 
 
 def timed(fn, clock):
@@ -63,7 +48,7 @@ def bench(name, task, cfg, methods, repeats, clock):
     cfg = copy.deepcopy(cfg)
     cfg["mappo"]["epochs"] = 1
     base = make_learner(task, "simul_ind", cfg, "cpu")
-    batch = rollout(task, base, cfg["horizon"])
+    batch, _ = collect(task, base, cfg["horizon"], task.reset())
     learners = {m: make_learner(task, m, cfg, "cpu") for m in methods}
     conv_cfg = copy.deepcopy(cfg)
     conv_cfg["network"]["actor_channels"] = 6

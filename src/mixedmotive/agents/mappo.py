@@ -36,6 +36,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..gradients import direction
+from .ppo import from_section
 from ..gradients.engine import DirectionInfo
 from ..gradients.shaping import sl_rewards, svo_rewards
 
@@ -71,8 +72,8 @@ class MAPPOConfig:
 
 
 def mappo_config(section: dict) -> MAPPOConfig:
-    names = MAPPOConfig.__dataclass_fields__
-    return MAPPOConfig(**{k: v for k, v in section.items() if k in names})
+    """The MAPPOConfig of a config section (keys named like its fields; others are ignored)."""
+    return from_section(MAPPOConfig, section)
 
 
 # ---------------------------------------------------------------------------- networks

@@ -60,9 +60,14 @@ class PPOConfig:
             raise ValueError(f"invalid PPOConfig {asdict(self)}")
 
 
+def from_section(cls, section: dict):
+    """Dataclass ``cls`` built from a config section: its keys named like ``cls``'s fields (others are ignored)."""
+    return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+
+
 def ppo_config(section: dict) -> PPOConfig:
-    """The PPOConfig of a config section: its keys named like PPOConfig fields (others are ignored)."""
-    return PPOConfig(**{f.name: section[f.name] for f in fields(PPOConfig) if f.name in section})
+    """The PPOConfig of a config section (see :func:`from_section`)."""
+    return from_section(PPOConfig, section)
 
 
 def discounted_returns(rewards: torch.Tensor, gamma: float) -> torch.Tensor:

@@ -85,12 +85,38 @@ class EpisodeTracker:
         return out
 
 
+def collect(task, learner: MAPPO, horizon: int, start, tracker: EpisodeTracker | None = None):
+    """Roll out ``horizon`` steps of every game from ``start`` = (obs, state, avail).
+
+    Returns (the batch :meth:`MAPPO.update` takes, the (obs, state, avail) to continue from).
+    Rewards are shaped for SVO/SL learners; ``team`` is the sum of the raw rewards.
+    """
+    obs, state, avail = start
+    buf = {"obs": [], "state": [state], "actions": [], "logp": [], "rewards": [], "team": [], "dones": []}
+    if avail is not None:
+        buf["avail"] = []
+    for _ in range(horizon):
+        actions, logp = learner.act(obs, avail, task.generator)
+        buf["obs"].append(obs)
+        buf["actions"].append(actions)
+        buf["logp"].append(logp)
+        if avail is not None:
+            buf["avail"].append(avail)
+        obs, state, avail, rewards, done, info = task.step(actions)
+        if tracker is not None:
+            tracker.step(rewards, done, info)
+        buf["state"].append(state)
+        buf["rewards"].append(shape_rewards(learner.method, rewards, learner.cfg))
+        buf["team"].append(rewards.sum(-1))
+        buf["dones"].append(done)
+    return {k: torch.stack(v) for k, v in buf.items()}, (obs, state, avail)
+
+
 def train(task, variant: str, cfg: dict, seed: int, device, experiment: str) -> pd.DataFrame:
     """Train ``variant`` on ``task`` for ``cfg['updates']`` updates of ``cfg['horizon']`` steps."""
     torch.manual_seed(seed)
     gen = task.generator
     learner = make_learner(task, variant, cfg, device)
-    method = learner.method
     horizon, n_updates, B = int(cfg["horizon"]), int(cfg["updates"]), task.batch
     ckpt = checkpoint.active()
     saved = ckpt.load()
@@ -102,25 +128,9 @@ def train(task, variant: str, cfg: dict, seed: int, device, experiment: str) -> 
     tracker = EpisodeTracker(task, B, task.n_agents, device)
     obs, state, avail = task.reset()
     for update in range(start, n_updates):
-        buf = {"obs": [], "state": [state], "actions": [], "logp": [], "rewards": [], "team": [], "dones": []}
-        if avail is not None:
-            buf["avail"] = []
-        for _ in range(horizon):
-            actions, logp = learner.act(obs, avail, gen)
-            buf["obs"].append(obs)
-            buf["actions"].append(actions)
-            buf["logp"].append(logp)
-            if avail is not None:
-                buf["avail"].append(avail)
-            obs, state, avail, rewards, done, info = task.step(actions)
-            tracker.step(rewards, done, info)
-            buf["state"].append(state)
-            buf["rewards"].append(shape_rewards(method, rewards, learner.cfg))
-            buf["team"].append(rewards.sum(-1))
-            buf["dones"].append(done)
-        batch = {k: torch.stack(v) for k, v in buf.items()}
+        batch, (obs, state, avail) = collect(task, learner, horizon, (obs, state, avail), tracker)
         stats = learner.update(batch)
-        rows.append({"experiment": experiment, "variant": variant, "method": method, "lam": learner.lam,
+        rows.append({"experiment": experiment, "variant": variant, "method": learner.method, "lam": learner.lam,
                      "seed": seed, "update": update, "env_steps": (update + 1) * horizon * B,
                      **tracker.flush(), **stats})
         ckpt.maybe_save(update + 1, lambda: dict(step=update + 1, rows=list(rows), learner=learner.state_dict(),
