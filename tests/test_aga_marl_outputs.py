@@ -13,7 +13,7 @@ from mixedmotive.analysis.marl import final_values
 from mixedmotive.config import load
 from mixedmotive.plots.aga_marl import hyperparameter_frame, table2_frame, variant_label, variant_order
 
-CLAIMS = {"marl_final_fraction": 0.2, "marl_margin": 0.0, "marl_alpha": 0.05}
+CLAIMS = {"marl_final_fraction": 0.2, "marl_margin": 0.0, "marl_alpha": 0.05, "marl_headline": "aga_lam100"}
 
 
 def frame(values: dict, game="harvest", n_updates=10, column="equality"):
@@ -50,6 +50,13 @@ def test_claim_fails_naming_the_baseline_ahead():
     v = at_least_baselines(t, "equality", "E", CLAIMS)
     assert not v.reproduced
     assert "behind: svo" in v.detail
+
+
+def test_claim_tests_the_configured_headline_variant():
+    t = frame({"aga_lam100": [0.1, 0.12, 0.11], "aga_lam0.1": [0.9, 0.92, 0.91], "simul_ind": [0.5, 0.52, 0.51]})
+    assert not at_least_baselines(t, "equality", "E", CLAIMS).reproduced
+    v = at_least_baselines(t, "equality", "E", {**CLAIMS, "marl_headline": "aga_lam0.1"})
+    assert v.reproduced and v.statistic.split(": ")[1].startswith("aga_lam0.1 ")
 
 
 def test_claim_without_aga_runs_is_not_reproduced():

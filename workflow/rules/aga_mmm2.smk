@@ -57,7 +57,7 @@ rule aga_fig6_selfish_mmm2:
     output:
         report("figures/aga_fig6_selfish_mmm2.pdf", caption="../report/aga_fig6_selfish_mmm2.rst", category="AgA"),
     params:
-        cfg=as_arg({**MMM2, "scale": SCALE, "backend": MMM2_BACKEND}),
+        cfg=as_arg({**MMM2, "scale": SCALE, "backend": MMM2_BACKEND, "headline": CFG["claims"]["marl_headline"]}),
     conda:
         ENV
     log:

@@ -34,7 +34,14 @@ SSD_RESULTS = expand(
 )
 
 
-SSD_PLOT_CFG = as_arg({**SSD, "scale": SCALE, "final_fraction": CFG["claims"]["marl_final_fraction"]})
+SSD_PLOT_CFG = as_arg(
+    {
+        **SSD,
+        "scale": SCALE,
+        "final_fraction": CFG["claims"]["marl_final_fraction"],
+        "headline": CFG["claims"]["marl_headline"],
+    }
+)
 
 
 rule aga_fig3_ssd_curves:

@@ -2,7 +2,7 @@
 
 Each run's end-of-training value is the mean over its last ``marl_final_fraction`` of updates
 (:func:`mixedmotive.analysis.marl.final_values`).  AgA is the headline variant
-(``aga_lam100``).  "At least the baselines'" holds for a metric when, against every baseline,
+``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend, aga.md §2).  "At least the baselines'" holds for a metric when, against every baseline,
 mean(AgA) - mean(baseline) >= -``marl_margin`` over seeds; the detail also counts the
 baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
 """
@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from .claims import Verdict, claim
-from .marl import HEADLINE, final_values
+from .marl import final_values
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "AgA"
@@ -22,15 +22,16 @@ BASELINES = ("simul_ind", "simul_co", "svo", "cga", "sl")
 
 def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
     fraction, margin, alpha = cfg["marl_final_fraction"], cfg["marl_margin"], cfg["marl_alpha"]
-    threshold = (f"mean(AgA λ=100) - mean(baseline) ≥ -{margin} against every baseline "
+    headline = cfg["marl_headline"]
+    threshold = (f"mean({headline}) - mean(baseline) ≥ -{margin} against every baseline "
                  f"(last {fraction:.0%} of updates; detail: one-sided Welch p < {alpha})")
     fin = final_values(frame, column, fraction)
     per = {v: fin[fin.variant == v][column].dropna().to_numpy() for v in fin.variant.unique()}
-    a = per.get(HEADLINE, np.array([]))
+    a = per.get(headline, np.array([]))
     bases = [b for b in BASELINES if b in per and len(per[b])]
     if len(a) == 0 or not bases:
-        return Verdict(f"{what}: missing runs", threshold, False, "AgA λ=100 or every baseline has no defined value")
-    parts, holds, better = [f"AgA {fmt_pm(*mean_sem(a))} (n={len(a)})"], [], []
+        return Verdict(f"{what}: missing runs", threshold, False, f"{headline} or every baseline has no defined value")
+    parts, holds, better = [f"{headline} {fmt_pm(*mean_sem(a))} (n={len(a)})"], [], []
     for b in bases:
         x = per[b]
         parts.append(f"{b} {fmt_pm(*mean_sem(x))}")
@@ -56,19 +57,19 @@ for _game in ("harvest", "cleanup"):
             return at_least_baselines(_ssd(frames, game), col, f"{game.capitalize()} {what}", cfg)
 
         claim(f"AGA-C4-{_game}-{_tag}", PAPER, f"Table 2 / Fig. 3 ({_game.capitalize()})",
-              f"In {_game.capitalize()}, AgA (λ=100) reaches at least the {_what} of Simul-Ind, Simul-Co, SVO, CGA "
+              f"In {_game.capitalize()}, AgA (headline λ = 100) reaches at least the {_what} of Simul-Ind, Simul-Co, SVO, CGA "
               "and SL.", ("aga_ssd",))(_check)
 
 
 @claim("AGA-C5-win", PAPER, "Selfish-MMM2 (Fig. 6)",
-       "On Selfish-MMM2, AgA (λ=100) ends training with at least the win rate of Simul-Ind, Simul-Co, SVO, CGA and SL.",
+       "On Selfish-MMM2, AgA (headline λ = 100) ends training with at least the win rate of Simul-Ind, Simul-Co, SVO, CGA and SL.",
        ("aga_mmm2",))
 def _mmm2_win(frames, cfg):
     return at_least_baselines(frames["aga_mmm2"], "win_rate", "win rate", cfg)
 
 
 @claim("AGA-C5-return", PAPER, "Selfish-MMM2 (Fig. 6)",
-       "On Selfish-MMM2, AgA (λ=100) ends training with at least the collective return of the baselines.",
+       "On Selfish-MMM2, AgA (headline λ = 100) ends training with at least the collective return of the baselines.",
        ("aga_mmm2",))
 def _mmm2_return(frames, cfg):
     return at_least_baselines(frames["aga_mmm2"], "collective", "collective return", cfg)

@@ -13,10 +13,6 @@ import numpy as np
 import pandas as pd
 
 
-
-HEADLINE = "aga_lam100"  # the paper's headline AgA setting (spec aga.md §2: Fig. 3 legend)
-
-
 def final_values(frame: pd.DataFrame, column: str, fraction: float, keys=("variant",)) -> pd.DataFrame:
     """One row per (keys..., seed): the mean of ``column`` over the last ``fraction`` of updates."""
     rows = []

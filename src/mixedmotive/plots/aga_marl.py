@@ -14,7 +14,7 @@ import seaborn as sns  # noqa: E402
 
 from .. import results  # noqa: E402
 from ..agents.mappo import parse_variant  # noqa: E402
-from ..analysis.marl import HEADLINE, final_values  # noqa: E402
+from ..analysis.marl import final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_std  # noqa: E402
 from ..results import _atomic_write  # noqa: E402
 from .style import label  # noqa: E402
@@ -38,8 +38,8 @@ def _colours(variants) -> dict:
     return dict(zip(variants, sns.color_palette("tab10", len(variants))))
 
 
-def _style(variant: str) -> dict:
-    if variant == HEADLINE:
+def _style(variant: str, headline: str | None) -> dict:
+    if variant == headline:
         return {"lw": 2.4, "ls": "-"}
     return {"lw": 1.3, "ls": "--" if variant.startswith("aga") else "-"}
 
@@ -81,8 +81,8 @@ def fig3(inputs, out, cfg: dict) -> None:
         smooth = _smooth(g)
         for c, (column, name) in enumerate(panels):
             ax = axes[r, c]
-            drawn = [_curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
-                     for v in variants]
+            drawn = [_curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v),
+                            **_style(v, cfg.get("headline"))) for v in variants]
             if not any(drawn):
                 ax.text(0.5, 0.5, "undefined in every update\n(E needs a positive collective return)"
                         if column == "equality" else "no data", ha="center", va="center", transform=ax.transAxes)
@@ -138,7 +138,8 @@ def fig6(inputs, out, cfg: dict) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for v in variants:
         for ax, column in zip(axes, ("win_rate", "return_mean")):
-            _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v), **_style(v))
+            _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v),
+                   **_style(v, cfg.get("headline")))
     axes[0].set(title="win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
     axes[1].set(title="mean per-agent (selfish) return per episode", xlabel="environment steps")
     for ax in axes:
