@@ -109,7 +109,7 @@ def test_maybe_save_intervals_and_progress_lines(tmp_path):
     ck = Checkpointer(tmp_path / "a.ckpt", every_s=None, every_n=2, key="k", log=log)
     saved = [ck.maybe_save(step, state, total=5) for step in range(1, 6)]
     assert saved == [False, True, False, True, False] and len(calls) == 2 and ck.saves == 2
-    assert re.match(r"episode 2/5, [\d.]+ s elapsed, .* episodes/s; checkpoint saved", lines[0])
+    assert re.match(r"episode 2/5 \(40 %\), [\d.]+ s elapsed, .* episodes/s, ETA .*; checkpoint saved", lines[0])
     assert all("\r" not in line and "\n" not in line for line in lines)
 
     slow = Checkpointer(tmp_path / "b.ckpt", every_s=3600.0, key="k", log=log)
@@ -119,6 +119,26 @@ def test_maybe_save_intervals_and_progress_lines(tmp_path):
     assert fast.maybe_save(1, state) and (tmp_path / "c.ckpt").exists()
     with pytest.raises(ValueError):
         Checkpointer(tmp_path / "d.ckpt", every_s=0)
+
+
+def test_progress_logged_every_minute_without_a_save(tmp_path, monkeypatch):
+    """A run whose checkpoint interval is long still reports progress (with an ETA) once a minute."""
+    lines, log = _lines()
+    clock = [1000.0]
+    monkeypatch.setattr(checkpoint.time, "monotonic", lambda: clock[0])
+    ck = Checkpointer(tmp_path / "a.ckpt", every_s=3600.0, key="k", log=log)
+    for step in range(1, 11):
+        clock[0] += 20.0  # 20 s per episode
+        assert not ck.maybe_save(step, dict, total=10)
+    # logged at 60, 120 and 180 s (episodes 3, 6, 9); the ETA follows the measured rate
+    assert [ln.split(",")[0] for ln in lines] == ["episode 3/10 (30 %)", "episode 6/10 (60 %)", "episode 9/10 (90 %)"]
+    assert lines[0].endswith("ETA 2 min 20 s") and lines[2].endswith("ETA 20 s")
+    assert Checkpointer(None, every_s=None, log=log).maybe_save(1, dict, total=2) is False and len(lines) == 3
+
+
+def test_format_duration():
+    assert [checkpoint.format_duration(s) for s in (12.4, 247, 11100, float("nan"))] == [
+        "12 s", "4 min 07 s", "3 h 05 min", "?"]
 
 
 def test_active_is_disabled_outside_activate(tmp_path):

@@ -16,7 +16,8 @@ import pytest
 
 from mixedmotive import config, results
 from mixedmotive.analysis import claims as claims_mod
-from mixedmotive.analysis.claims import Verdict, evaluate, load_registry, write_claims
+from mixedmotive.analysis.claims import Verdict, evaluate, load_registry
+from mixedmotive.plots.claims import write_claims
 from mixedmotive.plots.tables import to_tex, write_table
 
 AGA_IDS = {"AGA-C2a", "AGA-C2b", "AGA-C3a", "AGA-C3b", "AGA-C3c", "AGA-C6"}

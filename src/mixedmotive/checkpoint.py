@@ -38,8 +38,9 @@ reads it through :func:`interval_s`, where ``--checkpoint-every-s`` overrides it
 config first, so it never reaches the experiment, the results or the config hash of the
 provenance sidecar.  ``--checkpoint-every-n`` adds a step interval (tests).
 
-Each save also prints one progress line (``episode k/N, elapsed, rate``; no carriage
-returns) to stdout, which the rules redirect into the job's log.
+Each save, and in any case at least once a minute (:data:`PROGRESS_EVERY_S`), prints one
+progress line (``episode k/N (p %), elapsed, rate, ETA``; no carriage returns) to stdout,
+which the rules redirect into the job's log (``logs/<scale>/<rule>/...``).
 
 Safety
 ------
@@ -67,6 +68,7 @@ from pathlib import Path
 import torch
 
 DEFAULT_EVERY_S = 60.0
+PROGRESS_EVERY_S = 60.0  # a CLI run logs progress at least this often, whatever the checkpoint interval
 ENV_EVERY_S = "MIXEDMOTIVE_CHECKPOINT_EVERY_S"
 SUFFIX = ".ckpt"
 
@@ -111,7 +113,7 @@ class Checkpointer:
         self.resumed_from: int | None = None  # step of the checkpoint that load() returned
         self.saves = 0
         self.save_s = 0.0  # total time spent saving
-        self._t0 = self._last = time.monotonic()
+        self._t0 = self._last = self._last_log = time.monotonic()
         self._first_step = 0
 
     @property
@@ -131,7 +133,7 @@ class Checkpointer:
 
         Sets ``resumed_from`` to the saved step; restarts the interval clock.
         """
-        self._t0 = self._last = time.monotonic()
+        self._t0 = self._last = self._last_log = time.monotonic()
         if self.path is None:
             return None
         self._remove_temps()
@@ -170,27 +172,48 @@ class Checkpointer:
         return self.every_s is not None and time.monotonic() - self._last >= self.every_s
 
     def maybe_save(self, step: int, state_fn, total: int | None = None) -> bool:
-        """Save ``state_fn()`` if an interval has passed after ``step`` completed steps; log progress.
+        """Save ``state_fn()`` if an interval has passed after ``step`` completed steps; log progress
+        on every save and at least every :data:`PROGRESS_EVERY_S` seconds (when ``path`` is set).
 
         ``state_fn`` is only called when saving.  Returns whether it saved.
         """
-        if not self.due(step):
-            return False
-        self.save(step, state_fn())
-        now = time.monotonic()
-        self._last = now
-        elapsed = now - self._t0
+        saved = self.due(step)
+        if saved:
+            self.save(step, state_fn())
+            self._last = time.monotonic()
+        if self.path is not None and (saved or time.monotonic() - self._last_log >= PROGRESS_EVERY_S):
+            self.log(self.progress(step, total)
+                     + (f"; checkpoint saved ({self.save_s / self.saves * 1e3:.1f} ms per save)" if saved else ""))
+            self._last_log = time.monotonic()
+        return saved
+
+    def progress(self, step: int, total: int | None = None) -> str:
+        """``episode k/N (p %), e s elapsed, r episodes/s, ETA t`` since the start or the resume."""
+        elapsed = time.monotonic() - self._t0
         rate = (step - self._first_step) / elapsed if elapsed > 0 else float("nan")
-        of = f"/{total}" if total is not None else ""
-        self.log(f"episode {step}{of}, {elapsed:.1f} s elapsed, {rate:.3g} episodes/s; "
-                 f"checkpoint saved ({self.save_s / self.saves * 1e3:.1f} ms per save)")
-        return True
+        if total is None:
+            return f"episode {step}, {elapsed:.1f} s elapsed, {rate:.3g} episodes/s"
+        eta = (total - step) / rate if rate > 0 else float("nan")
+        return (f"episode {step}/{total} ({100 * step / max(total, 1):.0f} %), {elapsed:.1f} s elapsed, "
+                f"{rate:.3g} episodes/s, ETA {format_duration(eta)}")
 
     def done(self) -> None:
         """The final result is written: delete the checkpoint (and any stale temp)."""
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self._remove_temps()
+
+
+def format_duration(seconds: float) -> str:
+    """``3 h 05 min``, ``4 min 07 s``, ``12 s``; ``?`` when unknown."""
+    if not seconds == seconds or seconds < 0:  # NaN
+        return "?"
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
 
 
 _ACTIVE: contextvars.ContextVar[Checkpointer | None] = contextvars.ContextVar("checkpointer", default=None)

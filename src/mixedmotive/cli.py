@@ -1,8 +1,11 @@
 """Command line used by the Snakemake rules (and usable on its own).
 
     python -m mixedmotive train EXPERIMENT --method M --seed S --config-json JSON --out results/x.parquet
-    python -m mixedmotive plot NAME RESULT [RESULT ...] --config-json JSON --out figures/x.pdf
-    python -m mixedmotive claims RESULT [RESULT ...] --config-json JSON --out tables/claims.pdf
+    python -m mixedmotive plot NAME RESULT [RESULT ...] --config-json JSON --scale S --out figures/x.pdf
+    python -m mixedmotive claims RESULT [RESULT ...] --config-json JSON --scale S --out tables/claims.pdf
+
+Every figure and table carries a footer with its scale and the commit that made it
+(:mod:`mixedmotive.plots.footer`).
 
 ``--config-json`` is the experiment's section of the resolved config (the rules
 pass it so that Snakemake reruns a job whose settings changed).  Long trainers
@@ -53,17 +56,28 @@ def _train(args) -> None:
     print(f"wrote {args.out} ({len(frame)} rows, {meta['wall_s']} s)", flush=True)
 
 
+def _footer(args, cfg: dict):
+    """Install the footer (scale, commit) every figure and table of this call carries."""
+    from .plots import footer
+
+    return footer.use(footer.text_for(args.scale or cfg.get("scale"), args.inputs))
+
+
 def _plot(args) -> None:
     from .plots import PLOTS
 
-    PLOTS[args.name](args.inputs, args.out, json.loads(args.config_json))
+    cfg = json.loads(args.config_json)
+    with _footer(args, cfg):
+        PLOTS[args.name](args.inputs, args.out, cfg)
     print(f"wrote {args.out}")
 
 
 def _claims(args) -> None:
-    from .analysis.claims import write_claims
+    from .plots.claims import write_claims
 
-    write_claims(args.inputs, args.out, json.loads(args.config_json))
+    cfg = json.loads(args.config_json)
+    with _footer(args, cfg):
+        write_claims(args.inputs, args.out, cfg)
     print(f"wrote {args.out}")
 
 
@@ -84,15 +98,13 @@ def main(argv=None) -> None:
     t.set_defaults(func=_train)
     p = sub.add_parser("plot", help="raw results -> one figure or table")
     p.add_argument("name")
-    p.add_argument("--config-json", default="{}")
-    p.add_argument("--out", required=True)
-    p.add_argument("inputs", nargs="*")
-    p.set_defaults(func=_plot)
     c = sub.add_parser("claims", help="raw results -> the paper-claims table")
-    c.add_argument("--config-json", default="{}")
-    c.add_argument("--out", required=True)
-    c.add_argument("inputs", nargs="*")
-    c.set_defaults(func=_claims)
+    for q, func in ((p, _plot), (c, _claims)):
+        q.add_argument("--config-json", default="{}")
+        q.add_argument("--out", required=True)
+        q.add_argument("--scale", default=None, help="scale named in the footer (default: the config's)")
+        q.add_argument("inputs", nargs="*")
+        q.set_defaults(func=func)
     args = parser.parse_args(argv)
     args.func(args)
 

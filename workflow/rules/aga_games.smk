@@ -6,7 +6,7 @@ rule aga_diffgame:
         table=f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.parquet",
         meta=f"{RES}/aga_diffgame/{{method}}/seed{{seed}}.json",
     params:
-        cfg=as_arg(section("aga_diffgame")),
+        cfg=job_cfg("aga_diffgame"),
     conda:
         ENV
     log:
@@ -25,7 +25,7 @@ rule aga_public_goods:
         table=f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.parquet",
         meta=f"{RES}/aga_public_goods/{{method}}/seed{{seed}}.json",
     params:
-        cfg=as_arg(section("aga_public_goods")),
+        cfg=job_cfg("aga_public_goods"),
     conda:
         ENV
     log:
@@ -44,7 +44,7 @@ rule aga_runtime:
         table=f"{RES}/aga_runtime/all/seed0.parquet",
         meta=f"{RES}/aga_runtime/all/seed0.json",
     params:
-        cfg=as_arg(section("aga_runtime", public_goods=CFG["aga_public_goods"])),
+        cfg=job_cfg("aga_runtime", method=lambda w: None),
     conda:
         ENV
     log:
@@ -62,11 +62,7 @@ rule aga_fig1_trajectories:
     input:
         raw("aga_diffgame"),
     output:
-        report(
-            "figures/aga_fig1_trajectories.pdf",
-            caption="../report/aga_fig1_trajectories.rst",
-            category="AgA",
-        ),
+        reported(f"{FIG}/aga_fig1_trajectories.pdf", "../report/aga_fig1_trajectories.rst", "AgA"),
     params:
         cfg=as_arg(CFG["aga_diffgame"]),
     conda:
@@ -74,20 +70,14 @@ rule aga_fig1_trajectories:
     log:
         f"logs/{SCALE}/plots/aga_fig1_trajectories.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        PLOT_CLI + " aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table1_public_goods:
     input:
         raw("aga_public_goods"),
     output:
-        pdf=report(
-            "tables/aga_table1_public_goods.pdf",
-            caption="../report/aga_table1_public_goods.rst",
-            category="AgA",
-        ),
-        csv="tables/aga_table1_public_goods.csv",
-        tex="tables/aga_table1_public_goods.tex",
+        **table_outputs("aga_table1_public_goods", "../report/aga_table1_public_goods.rst", "AgA"),
     params:
         cfg=as_arg(CFG["aga_public_goods"]),
     conda:
@@ -95,18 +85,14 @@ rule aga_table1_public_goods:
     log:
         f"logs/{SCALE}/plots/aga_table1_public_goods.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_table1_public_goods {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+        PLOT_CLI + " aga_table1_public_goods {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 rule aga_fig4_public_goods_scatter:
     input:
         raw("aga_public_goods"),
     output:
-        report(
-            "figures/aga_fig4_public_goods_scatter.pdf",
-            caption="../report/aga_fig4_public_goods_scatter.rst",
-            category="AgA",
-        ),
+        reported(f"{FIG}/aga_fig4_public_goods_scatter.pdf", "../report/aga_fig4_public_goods_scatter.rst", "AgA"),
     params:
         cfg=as_arg(CFG["aga_public_goods"]),
     conda:
@@ -114,31 +100,25 @@ rule aga_fig4_public_goods_scatter:
     log:
         f"logs/{SCALE}/plots/aga_fig4_public_goods_scatter.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        PLOT_CLI + " aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table3_runtime:
     input:
         rules.aga_runtime.output.table,
     output:
-        pdf=report(
-            "tables/aga_table3_runtime.pdf",
-            caption="../report/aga_table3_runtime.rst",
-            category="AgA",
-        ),
-        csv="tables/aga_table3_runtime.csv",
-        tex="tables/aga_table3_runtime.tex",
+        **table_outputs("aga_table3_runtime", "../report/aga_table3_runtime.rst", "AgA"),
     conda:
         ENV
     log:
         f"logs/{SCALE}/plots/aga_table3_runtime.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_table3_runtime {input} --out {output.pdf} > {log} 2>&1"
+        PLOT_CLI + " aga_table3_runtime {input} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [
-    "figures/aga_fig1_trajectories.pdf",
-    "figures/aga_fig4_public_goods_scatter.pdf",
+    f"{FIG}/aga_fig1_trajectories.pdf",
+    f"{FIG}/aga_fig4_public_goods_scatter.pdf",
     *table("aga_table1_public_goods"),
     *table("aga_table3_runtime"),
 ]

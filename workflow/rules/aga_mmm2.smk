@@ -17,13 +17,13 @@ if MMM2_BACKEND == "sc2":  # fail before any job runs, naming what is missing
 
 rule aga_fig5_mmm2_units:
     output:
-        report("figures/aga_fig5_mmm2_units.pdf", caption="../report/aga_fig5_mmm2_units.rst", category="AgA"),
+        reported(f"{FIG}/aga_fig5_mmm2_units.pdf", "../report/aga_fig5_mmm2_units.rst", "AgA"),
     conda:
         ENV
     log:
         f"logs/{SCALE}/plots/aga_fig5_mmm2_units.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_fig5_mmm2_units --out {output} > {log} 2>&1"
+        PLOT_CLI + " aga_fig5_mmm2_units --out {output} > {log} 2>&1"
 
 
 rule aga_mmm2:
@@ -32,7 +32,7 @@ rule aga_mmm2:
     wildcard_constraints:
         variant=variant_pattern(MMM2["variants"]),
     params:
-        cfg=as_arg(section("aga_mmm2", backend=MMM2_BACKEND)),
+        cfg=job_cfg("aga_mmm2", method=lambda w: w.variant),
     conda:
         ENV
     log:
@@ -55,7 +55,7 @@ rule aga_fig6_selfish_mmm2:
     input:
         MMM2_RESULTS,
     output:
-        report("figures/aga_fig6_selfish_mmm2.pdf", caption="../report/aga_fig6_selfish_mmm2.rst", category="AgA"),
+        reported(f"{FIG}/aga_fig6_selfish_mmm2.pdf", "../report/aga_fig6_selfish_mmm2.rst", "AgA"),
     params:
         cfg=as_arg({**MMM2, "scale": SCALE, "backend": MMM2_BACKEND, "headline": CFG["claims"]["marl_headline"]}),
     conda:
@@ -63,15 +63,13 @@ rule aga_fig6_selfish_mmm2:
     log:
         f"logs/{SCALE}/plots/aga_fig6_selfish_mmm2.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_fig6_selfish_mmm2 {input}"
+        PLOT_CLI + " aga_fig6_selfish_mmm2 {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_hyperparameters:
     output:
-        pdf=report("tables/aga_hyperparameters.pdf", caption="../report/aga_hyperparameters.rst", category="AgA"),
-        csv="tables/aga_hyperparameters.csv",
-        tex="tables/aga_hyperparameters.tex",
+        **table_outputs("aga_hyperparameters", "../report/aga_hyperparameters.rst", "AgA"),
     params:
         cfg=as_arg({"scale": SCALE, "mmm2_backend": MMM2_BACKEND, "aga_ssd": SSD, "aga_mmm2": MMM2}),
     conda:
@@ -79,13 +77,13 @@ rule aga_hyperparameters:
     log:
         f"logs/{SCALE}/plots/aga_hyperparameters.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_hyperparameters"
+        PLOT_CLI + " aga_hyperparameters"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [
-    "figures/aga_fig5_mmm2_units.pdf",
-    "figures/aga_fig6_selfish_mmm2.pdf",
+    f"{FIG}/aga_fig5_mmm2_units.pdf",
+    f"{FIG}/aga_fig6_selfish_mmm2.pdf",
     *table("aga_hyperparameters"),
 ]
 CLAIM_INPUTS += MMM2_RESULTS

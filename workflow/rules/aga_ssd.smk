@@ -12,7 +12,7 @@ rule aga_ssd:
         game="|".join(SSD["games"]),
         variant=variant_pattern(SSD["variants"]),
     params:
-        cfg=as_arg(section("aga_ssd")),
+        cfg=job_cfg("aga_ssd", method=lambda w: f"{w.game}:{w.variant}"),
     conda:
         ENV
     log:
@@ -48,7 +48,7 @@ rule aga_fig3_ssd_curves:
     input:
         SSD_RESULTS,
     output:
-        report("figures/aga_fig3_ssd_curves.pdf", caption="../report/aga_ssd.rst", category="AgA"),
+        reported(f"{FIG}/aga_fig3_ssd_curves.pdf", "../report/aga_ssd.rst", "AgA"),
     params:
         cfg=SSD_PLOT_CFG,
     conda:
@@ -56,7 +56,7 @@ rule aga_fig3_ssd_curves:
     log:
         f"logs/{SCALE}/plots/aga_fig3_ssd_curves.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_fig3_ssd_curves {input}"
+        PLOT_CLI + " aga_fig3_ssd_curves {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
@@ -64,9 +64,7 @@ rule aga_table2_ssd_equality:
     input:
         SSD_RESULTS,
     output:
-        pdf=report("tables/aga_table2_ssd_equality.pdf", caption="../report/aga_ssd.rst", category="AgA"),
-        csv="tables/aga_table2_ssd_equality.csv",
-        tex="tables/aga_table2_ssd_equality.tex",
+        **table_outputs("aga_table2_ssd_equality", "../report/aga_ssd.rst", "AgA"),
     params:
         cfg=SSD_PLOT_CFG,
     conda:
@@ -74,9 +72,9 @@ rule aga_table2_ssd_equality:
     log:
         f"logs/{SCALE}/plots/aga_table2_ssd_equality.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot aga_table2_ssd_equality {input}"
+        PLOT_CLI + " aga_table2_ssd_equality {input}"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
-ALL_OUTPUTS += ["figures/aga_fig3_ssd_curves.pdf", *table("aga_table2_ssd_equality")]
+ALL_OUTPUTS += [f"{FIG}/aga_fig3_ssd_curves.pdf", *table("aga_table2_ssd_equality")]
 CLAIM_INPUTS += SSD_RESULTS

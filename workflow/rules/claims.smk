@@ -4,13 +4,7 @@ rule claims:
     input:
         CLAIM_INPUTS,
     output:
-        pdf=report(
-            "tables/claims.pdf",
-            caption="../report/claims.rst",
-            category="Claims",
-        ),
-        csv="tables/claims.csv",
-        tex="tables/claims.tex",
+        **table_outputs("claims", "../report/claims.rst", "Claims"),
     params:
         cfg=as_arg(CFG["claims"]),
     conda:
@@ -18,7 +12,7 @@ rule claims:
     log:
         f"logs/{SCALE}/plots/claims.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py claims {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+        CLAIMS_CLI + " {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
-ALL_OUTPUTS += ["tables/claims.pdf", "tables/claims.csv", "tables/claims.tex"]
+ALL_OUTPUTS += [f"{TAB}/claims.pdf", f"{TAB}/claims.csv", f"{TAB}/claims.tex"]

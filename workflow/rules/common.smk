@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 
 from mixedmotive.config import ConfigError, resolve  # noqa: E402
+from mixedmotive.jobs import job_settings  # noqa: E402
 
 try:
     CFG = resolve(config)
@@ -17,6 +18,10 @@ except ConfigError as err:
 
 SCALE = CFG["scale"]
 RES = f"results/{SCALE}"
+# Final outputs: the default scale where the README says, other scales in their own folder, so that
+# `--config scale=smoke` never overwrites a default-scale figure (docs/decisions.md W2).
+FIG = "figures" if SCALE == "default" else f"figures/{SCALE}"
+TAB = "tables" if SCALE == "default" else f"tables/{SCALE}"
 ALL_OUTPUTS = []  # every area appends its final figures and tables
 CLAIM_INPUTS = []  # every area appends the raw results its claims read
 
@@ -36,13 +41,27 @@ wildcard_constraints:
 os.environ.update(MIXEDMOTIVE_CHECKPOINT_EVERY_S=str(CFG.get("checkpoint_every_s", 60)))
 
 
-def section(name, **extra):
-    """An experiment's resolved config section, plus scale and device (for provenance)."""
-    return {**CFG[name], "scale": SCALE, "device": CFG["device"], **extra}
-
-
 def as_arg(obj):
     return shlex.quote(json.dumps(obj, sort_keys=True))
+
+
+def job_cfg(experiment, method=lambda w: w.method):
+    """Params of one training job: exactly the settings it reads (mixedmotive.jobs), so that adding a
+    seed, a method or a plot option schedules only the jobs it concerns."""
+    return lambda wildcards: as_arg(job_settings(experiment, CFG, method(wildcards)))
+
+
+def reported(path, caption, category, exists=None):
+    """``report(path, ...)`` when the file exists (``exists``: whether all files of a wildcard
+    pattern do), else plain ``path``: `snakemake --report` then reports what has been built so
+    far instead of failing on the first output that is not built yet."""
+    exists = os.path.exists(path) if exists is None else exists
+    return report(path, caption=caption, category=category) if exists else path
+
+
+# plots and claims name their scale (and the commit) in a footer
+PLOT_CLI = f"python workflow/scripts/mixedmotive_cli.py plot --scale {SCALE}"
+CLAIMS_CLI = f"python workflow/scripts/mixedmotive_cli.py claims --scale {SCALE}"
 
 
 def seeds(name):
@@ -65,15 +84,20 @@ def variant_pattern(variants):
 
 def table(stem):
     """The three files of one table."""
-    return multiext(f"tables/{stem}", ".pdf", ".csv", ".tex")
+    return multiext(f"{TAB}/{stem}", ".pdf", ".csv", ".tex")
+
+
+def table_outputs(stem, caption, category):
+    """Named outputs (pdf, csv, tex) of one table rule; the PDF goes into the report."""
+    return dict(pdf=reported(f"{TAB}/{stem}.pdf", caption, category), csv=f"{TAB}/{stem}.csv",
+                tex=f"{TAB}/{stem}.tex")
 
 
 # --- Reciprocators IPD round robin ---------------------------------------------------
 RR = CFG["recip_ipd_analytic"]
 RR_AGENTS = RR["agents"]
 META_AGENTS = ("mmaml", "mfos")
-# settings a match needs (meta-training settings are not among them: changing them reruns the
-# meta-training rule, whose new artifact then reruns the matches)
+# settings the round-robin table prints (meta-training settings reach it through the matches' artifacts)
 RR_MATCH_KEYS = ("agents", "n_updates", "batch", "gamma", "nl", "lola", "reciprocator")
 
 
@@ -88,5 +112,5 @@ def rr_meta_inputs(wildcards):
 
 
 def rr_match_cfg(wildcards, input):
-    return as_arg({**{k: RR[k] for k in RR_MATCH_KEYS}, "scale": SCALE, "device": "cpu",
+    return as_arg({**job_settings("recip_ipd_analytic", CFG, wildcards.pair),
                    "artifacts": {k: str(v) for k, v in input.items()}})

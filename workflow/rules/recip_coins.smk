@@ -4,6 +4,8 @@
 COINS = CFG["recip_coins"]
 COINS_PAIRINGS = "|".join(COINS["pairings"])
 COINS_PLOT_CFG = as_arg({**COINS, "scale": SCALE})
+COINS_FIGURES = ["recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head", "recip_figA_coins_symmetric",
+                 "recip_figA_coins_vs_nl"]
 # minutes per run for cluster profiles: paper scale is ~3 h per run on one CPU core (benchmarks/README.md)
 COINS_RUNTIME_MIN = 1440 if SCALE == "paper" else 240
 
@@ -15,7 +17,7 @@ rule recip_coins:
     wildcard_constraints:
         pairing=COINS_PAIRINGS,
     params:
-        cfg=as_arg(section("recip_coins")),
+        cfg=job_cfg("recip_coins", method=lambda w: w.pairing),
     conda:
         ENV
     log:
@@ -38,9 +40,10 @@ rule recip_coins_figure:
     input:
         COINS_RESULTS,
     output:
-        report("figures/{figure}.pdf", caption="../report/recip_coins.rst", category="Reciprocators"),
+        reported(f"{FIG}/{{figure}}.pdf", "../report/recip_coins.rst", "Reciprocators",
+                 exists=all(os.path.exists(f"{FIG}/{f}.pdf") for f in COINS_FIGURES)),
     wildcard_constraints:
-        figure="recip_fig3_coins_vs_nl|recip_fig4_coins_head_to_head|recip_figA_coins_symmetric|recip_figA_coins_vs_nl",
+        figure="|".join(COINS_FIGURES),
     params:
         cfg=COINS_PLOT_CFG,
     conda:
@@ -48,30 +51,24 @@ rule recip_coins_figure:
     log:
         f"logs/{SCALE}/plots/{{figure}}.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot {wildcards.figure} {input}"
+        PLOT_CLI + " {wildcards.figure} {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule recip_fig1_payoffs:
     output:
-        report("figures/recip_fig1_payoffs.pdf", caption="../report/recip_fig1_payoffs.rst", category="Reciprocators"),
+        reported(f"{FIG}/recip_fig1_payoffs.pdf", "../report/recip_fig1_payoffs.rst", "Reciprocators"),
     conda:
         ENV
     log:
         f"logs/{SCALE}/plots/recip_fig1_payoffs.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot recip_fig1_payoffs --out {output} > {log} 2>&1"
+        PLOT_CLI + " recip_fig1_payoffs --out {output} > {log} 2>&1"
 
 
 rule recip_hyperparameters:
     output:
-        pdf=report(
-            "tables/recip_hyperparameters.pdf",
-            caption="../report/recip_hyperparameters.rst",
-            category="Reciprocators",
-        ),
-        csv="tables/recip_hyperparameters.csv",
-        tex="tables/recip_hyperparameters.tex",
+        **table_outputs("recip_hyperparameters", "../report/recip_hyperparameters.rst", "Reciprocators"),
     params:
         cfg=as_arg({"scale": SCALE, **{k: CFG[k] for k in ("recip_ipd_analytic", "recip_ipd_rollout", "recip_coins")}}),
     conda:
@@ -79,16 +76,13 @@ rule recip_hyperparameters:
     log:
         f"logs/{SCALE}/plots/recip_hyperparameters.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot recip_hyperparameters"
+        PLOT_CLI + " recip_hyperparameters"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [
-    "figures/recip_fig1_payoffs.pdf",
-    "figures/recip_fig3_coins_vs_nl.pdf",
-    "figures/recip_fig4_coins_head_to_head.pdf",
-    "figures/recip_figA_coins_symmetric.pdf",
-    "figures/recip_figA_coins_vs_nl.pdf",
+    f"{FIG}/recip_fig1_payoffs.pdf",
+    *(f"{FIG}/{f}.pdf" for f in COINS_FIGURES),
     *table("recip_hyperparameters"),
 ]
 CLAIM_INPUTS += COINS_RESULTS

@@ -8,7 +8,7 @@ rule recip_ipd_meta:
     wildcard_constraints:
         agent="mmaml|mfos",
     params:
-        cfg=lambda w: as_arg({w.agent: RR[w.agent], "scale": SCALE, "device": "cpu"}),
+        cfg=job_cfg("recip_ipd_meta", method=lambda w: w.agent),
     conda:
         ENV
     log:
@@ -50,7 +50,7 @@ rule recip_ipd_rollout:
         table=f"{RES}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.parquet",
         meta=f"{RES}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.json",
     params:
-        cfg=as_arg(section("recip_ipd_rollout")),
+        cfg=job_cfg("recip_ipd_rollout", method=lambda w: None),
     conda:
         ENV
     log:
@@ -74,13 +74,7 @@ rule recip_table1_ipd_round_robin:
     input:
         RR_RESULTS,
     output:
-        pdf=report(
-            "tables/recip_table1_ipd_round_robin.pdf",
-            caption="../report/recip_table1_ipd_round_robin.rst",
-            category="Reciprocators",
-        ),
-        csv="tables/recip_table1_ipd_round_robin.csv",
-        tex="tables/recip_table1_ipd_round_robin.tex",
+        **table_outputs("recip_table1_ipd_round_robin", "../report/recip_table1_ipd_round_robin.rst", "Reciprocators"),
     params:
         cfg=as_arg({k: RR[k] for k in RR_MATCH_KEYS}),
     conda:
@@ -88,7 +82,7 @@ rule recip_table1_ipd_round_robin:
     log:
         f"logs/{SCALE}/plots/recip_table1_ipd_round_robin.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot recip_table1_ipd_round_robin {input}"
+        PLOT_CLI + " recip_table1_ipd_round_robin {input}"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
@@ -96,11 +90,7 @@ rule recip_fig2_ipd_rollout:
     input:
         ROLLOUT_RESULTS,
     output:
-        report(
-            "figures/recip_fig2_ipd_rollout.pdf",
-            caption="../report/recip_fig2_ipd_rollout.rst",
-            category="Reciprocators",
-        ),
+        reported(f"{FIG}/recip_fig2_ipd_rollout.pdf", "../report/recip_fig2_ipd_rollout.rst", "Reciprocators"),
     params:
         cfg=as_arg(CFG["recip_ipd_rollout"]),
     conda:
@@ -108,12 +98,12 @@ rule recip_fig2_ipd_rollout:
     log:
         f"logs/{SCALE}/plots/recip_fig2_ipd_rollout.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py plot recip_fig2_ipd_rollout {input}"
+        PLOT_CLI + " recip_fig2_ipd_rollout {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [
     *table("recip_table1_ipd_round_robin"),
-    "figures/recip_fig2_ipd_rollout.pdf",
+    f"{FIG}/recip_fig2_ipd_rollout.pdf",
 ]
 CLAIM_INPUTS += [*RR_RESULTS, *ROLLOUT_RESULTS]

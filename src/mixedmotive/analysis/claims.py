@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -88,10 +87,6 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_claims(paths, out_pdf, cfg: dict) -> pd.DataFrame:
-    from ..plots.tables import write_table
-
-    table = evaluate(group_by_experiment(paths), cfg)
-    write_table(table, Path(out_pdf), title="Paper claims checked on this run's raw results",
-                wrap={"claim": 44, "statistic": 34, "threshold": 26, "detail": 40})
-    return table
+def claims_table(paths, cfg: dict) -> pd.DataFrame:
+    """The claims table of the raw results ``paths`` (written by ``plots.claims.write``)."""
+    return evaluate(group_by_experiment(paths), cfg)

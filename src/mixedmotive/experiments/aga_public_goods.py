@@ -23,7 +23,7 @@ def initial_thetas(cfg: dict, seed: int, device: str = "cpu") -> torch.Tensor:
 
 def simulate(cfg: dict, method: str, seed: int, device: str = "cpu"):
     game = game_of(cfg)
-    s = cfg["sl"]["self_interest"]
+    s = cfg["sl"]["self_interest"] if method == "sl" else "auto"  # only SL reads its self-interest level
     kwargs = method_kwargs(method, cfg, sl_self_interest=game.self_interest_level if s == "auto" else s)
     return game, descend(
         game.losses,

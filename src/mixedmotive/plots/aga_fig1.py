@@ -13,7 +13,7 @@ import torch  # noqa: E402
 
 from .. import results  # noqa: E402
 from ..games import diffgame  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 from .style import colours, label, lam_text, linestyle, ordered  # noqa: E402
 
 
@@ -44,5 +44,5 @@ def plot(inputs, out, cfg: dict) -> None:
     axes[0].legend(loc="lower left", fontsize=8, framealpha=0.9)
     fig.suptitle(f"Two-player differentiable game, SGD lr={cfg['lr']:g}, {cfg['steps']} steps, "
                  f"{lam_text(cfg['lam'])}; dots = starts, stars = ends", fontsize=10)
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf"))
+    save_pdf(fig, Path(out))
     plt.close(fig)

@@ -16,7 +16,7 @@ from .. import results  # noqa: E402
 from ..agents.mappo import parse_variant  # noqa: E402
 from ..analysis.marl import final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_std  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 from .style import label  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402
 
@@ -59,7 +59,7 @@ def _curve(ax, frame, column, colour, smooth, **kw) -> bool:
 
 
 def _save(fig, out) -> None:
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight"))
+    save_pdf(fig, Path(out), bbox_inches="tight")
     plt.close(fig)
 
 

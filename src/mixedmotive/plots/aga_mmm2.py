@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
 from ..envs.mmm2_units import scenario  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 
 #: legend / title order of the unit types and their display names (singular, plural)
 TYPE_ORDER = ("medivac", "marauder", "marine")
@@ -99,5 +99,5 @@ def fig5(inputs, out, cfg: dict) -> None:
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
     text = title(sc)
     fig.suptitle(text, fontsize=11)
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", metadata={"Title": text}))
+    save_pdf(fig, Path(out), metadata={"Title": text})
     plt.close(fig)

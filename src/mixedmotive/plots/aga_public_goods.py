@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from .. import results  # noqa: E402
 from ..analysis.aga_claims import final_rows  # noqa: E402
 from ..analysis.metrics import equality, fmt_pm, mean_ci95  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 from .style import colours, label, ordered  # noqa: E402
 from .tables import write_table  # noqa: E402
 
@@ -58,7 +58,7 @@ def fig4(inputs, out, cfg: dict) -> None:
            title=f"Final contributions of {fin.run.nunique()} runs per method (X = mean)")
     ax.plot([0, 1], [0, 1], color="0.85", lw=0.8, zorder=0)
     ax.legend(fontsize=8, loc="center left")
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight"))
+    save_pdf(fig, Path(out), bbox_inches="tight")
     plt.close(fig)
 
 

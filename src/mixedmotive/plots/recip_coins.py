@@ -41,7 +41,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402
 
 COLOURS = {"reciprocator": "tab:blue", "mfos": "tab:green", "nl": "tab:orange"}
@@ -177,7 +177,7 @@ def _missing(ax, text="no data") -> None:
 
 
 def _save(fig, out) -> None:
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf"))
+    save_pdf(fig, Path(out))
     plt.close(fig)
 
 

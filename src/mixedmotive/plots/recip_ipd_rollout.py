@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..results import _atomic_write  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 
 RR_COLOUR, RECIP_COLOUR, NL_COLOUR = "silver", "tab:blue", "tab:orange"
 
@@ -61,5 +61,5 @@ def plot(inputs, out, cfg: dict) -> None:
     batch, episodes = cfg.get("batch"), cfg.get("episodes")
     fig.suptitle(f"IPD-Rollout: Reciprocator vs NL-PPO (batch {batch}, {episodes} episodes, "
                  f"w = {cfg.get('rr_weight')})", fontsize=10)
-    _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf"))
+    save_pdf(fig, Path(out))
     plt.close(fig)

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..results import _atomic_write  # noqa: E402
+from .footer import current as current_footer  # noqa: E402
+from .footer import save_pdf  # noqa: E402
 
 
 def fmt_value(v) -> str:
@@ -54,7 +56,10 @@ def write_table(frame: pd.DataFrame, pdf_path: Path, title: str, note: str = "",
     pdf_path = Path(pdf_path)
     wrap = wrap or {}
     _atomic_write(pdf_path.with_suffix(".csv"), lambda tmp: frame.to_csv(tmp, index=False))
-    _atomic_write(pdf_path.with_suffix(".tex"), lambda tmp: Path(tmp).write_text(to_tex(frame, title)))
+    tex = to_tex(frame, title)
+    if current_footer():
+        tex = f"% {current_footer()}\n{tex}"
+    _atomic_write(pdf_path.with_suffix(".tex"), lambda tmp: Path(tmp).write_text(tex))
 
     cells = [[_wrap(v, wrap.get(c)) for c, v in row.items()] for _, row in frame.iterrows()]
     lines_per_row = [max(1, *(c.count("\n") + 1 for c in r)) for r in cells] or [1]
@@ -77,5 +82,5 @@ def write_table(frame: pd.DataFrame, pdf_path: Path, title: str, note: str = "",
         fig.canvas.draw()
         box = table.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
         fig.text(box.x0, box.y0 - 0.02, "\n".join(textwrap.wrap(note, 150)), fontsize=7, va="top")
-    _atomic_write(pdf_path, lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight"))
+    save_pdf(fig, pdf_path, bbox_inches="tight")
     plt.close(fig)

@@ -1,0 +1,104 @@
+"""The settings one training job reads: exactly what the workflow passes it as params.
+
+Snakemake reruns a finished job when its params change.  A job's params are therefore the
+settings that job reads and nothing else (docs/decisions.md W1):
+
+* no scheduling lists or counts (``methods``, ``variants``, ``games``, ``pairings``,
+  ``agents``, ``n_seeds``): they decide *which* jobs exist, so adding a seed, a method or a
+  variant schedules only the new jobs;
+* no plot options (``plot_range``, ``smooth``): a plot option reruns only the plots;
+* per-method settings only for the method that reads them (AgA's λ for AgA, the SVO angle
+  for SVO, the reciprocator's settings for pairings with a reciprocator, ...).
+
+Every job still gets ``scale`` and ``device`` (provenance).  The trainers read their
+settings with ``cfg[key]``, so a key removed here that a job does read fails loudly in the
+smoke DAG and in ``tests/test_jobs.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+SCHEDULING = ("methods", "variants", "games", "pairings", "agents", "n_seeds")
+PLOT_ONLY = ("plot_range", "smooth")
+
+# multi-agent PPO settings read by one method family only (agents/mappo.py)
+_MAPPO_ONLY = {"cga_lam": "cga", "svo_angle_deg": "svo", "svo_weight": "svo", "sl_self_interest": "sl"}
+# settings of the differentiable-game sections read by one method only (experiments/game_descent.py)
+_GAME_ONLY = {"sga_align": "sga", "svo": "svo"}
+
+
+def _strip(section: dict, extra: tuple[str, ...] = ()) -> dict:
+    drop = set(SCHEDULING) | set(PLOT_ONLY) | set(extra)
+    return {k: copy.deepcopy(v) for k, v in section.items() if k not in drop}
+
+
+def _game_method(section: dict, method: str) -> dict:
+    """aga_diffgame / aga_public_goods: one method's λ and method-specific options."""
+    out = _strip(section)
+    lam = section.get("lam", {})
+    out["lam"] = {method: lam[method]} if method in lam else {}
+    for key, owner in _GAME_ONLY.items():
+        if key in out and method != owner:
+            del out[key]
+    if "sl" in out and method != "sl":
+        del out["sl"]
+    return out
+
+
+def _mappo_variant(section: dict, variant: str, game: str | None = None) -> dict:
+    from .agents.mappo import parse_variant
+
+    method, _ = parse_variant(variant)
+    out = _strip(section)
+    out["mappo"] = {k: v for k, v in out["mappo"].items() if _MAPPO_ONLY.get(k, method) == method}
+    if game is not None and game != "harvest":
+        out.pop("harvest_regrowth_window", None)
+    return out
+
+
+def _coins_pairing(section: dict, pairing: str) -> dict:
+    kinds = set(pairing.split("_vs_"))
+    out = _strip(section)
+    if "reciprocator" not in kinds:  # every trainer reads the warm-up length, only reciprocators the rest
+        out["reciprocator"] = {"init_episodes": section["reciprocator"]["init_episodes"]}
+    if "mfos" not in kinds:
+        del out["mfos"]
+    return out
+
+
+def _ipd_match(section: dict, pair: str) -> dict:
+    agents = pair.split("_vs_")
+    out = {k: section[k] for k in ("n_updates", "batch", "gamma")}
+    out.update({a: copy.deepcopy(section[a]) for a in sorted(set(agents)) if a in ("nl", "lola", "reciprocator")})
+    return out
+
+
+def job_settings(experiment: str, cfg: dict, method: str | None = None) -> dict:
+    """What job (``experiment``, ``method``) reads from the resolved config ``cfg`` (all sections).
+
+    ``method`` is the job's wildcard: a method (AgA games), ``<game>:<variant>`` (aga_ssd), a
+    variant (aga_mmm2), a pairing (recip_coins, recip_ipd_analytic) or an agent (recip_ipd_meta).
+    """
+    common = {"scale": cfg["scale"], "device": cfg["device"]}
+    if experiment in ("aga_diffgame", "aga_public_goods"):
+        out = _game_method(cfg[experiment], method)
+    elif experiment == "aga_runtime":  # one job times every method on the public goods game
+        out = {**_strip(cfg[experiment]), "methods": list(cfg[experiment]["methods"]),
+               "public_goods": _strip(cfg["aga_public_goods"])}
+    elif experiment == "aga_ssd":
+        game, _, variant = method.partition(":")
+        out = _mappo_variant(cfg[experiment], variant, game)
+    elif experiment == "aga_mmm2":
+        out = {**_mappo_variant(cfg[experiment], method), "backend": cfg["mmm2_backend"]}
+    elif experiment == "recip_ipd_meta":
+        out, common = {method: copy.deepcopy(cfg["recip_ipd_analytic"][method])}, {**common, "device": "cpu"}
+    elif experiment == "recip_ipd_analytic":
+        out, common = _ipd_match(cfg[experiment], method), {**common, "device": "cpu"}
+    elif experiment == "recip_ipd_rollout":
+        out = _strip(cfg[experiment])
+    elif experiment == "recip_coins":
+        out = _coins_pairing(cfg[experiment], method)
+    else:
+        raise KeyError(f"no job settings defined for experiment {experiment!r}")
+    return {**out, **common}

@@ -1,0 +1,17 @@
+"""The claims table (tables/claims.*): the analysis decides the verdicts, this writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.claims import claims_table
+from .tables import write_table
+
+
+def write_claims(paths, out_pdf, cfg: dict) -> pd.DataFrame:
+    table = claims_table(paths, cfg)
+    write_table(table, Path(out_pdf), title="Paper claims checked on this run's raw results",
+                wrap={"claim": 44, "statistic": 34, "threshold": 26, "detail": 40})
+    return table
