@@ -104,3 +104,20 @@ def test_readme_test_command_is_what_ci_runs():
           if line.strip() and not line.startswith("#")]
     assert readme_cmds, "README has no test command"
     assert readme_cmds[0] == ci[-1], "README's test command and .ci/run's command differ"
+
+
+def test_readme_cpu_route_installs_the_pinned_torch_then_the_main_command():
+    """The CPU-only install line takes PyTorch's CPU wheel of the pinned version, then runs the main command."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    lines = [ln.strip() for b in blocks for ln in b.splitlines()]
+    main = next(ln for ln in lines if ln.endswith("snakemake --cores all") and "index-url" not in ln)
+    cpu = next(ln for ln in lines if "--index-url https://download.pytorch.org/whl/cpu" in ln)
+    pin = next(ln for ln in (root / "constraints.txt").read_text().splitlines() if ln.startswith("torch=="))
+    venv, rest = main.split(" && pip install ", 1)
+    assert cpu == f"{venv} && pip install {pin} --index-url https://download.pytorch.org/whl/cpu && pip install {rest}"
+    assert Version(pin.split("==")[1]) in SpecifierSet("==" + pin.split("==")[1]) and \
+        Version(pin.split("==")[1] + "+cpu") in SpecifierSet("==" + pin.split("==")[1]), "the pin must accept +cpu"

@@ -27,13 +27,13 @@ from helpers import copy_repo
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "scale=smoke"]
 
-FIGURES = ["figures/aga_fig1_trajectories.pdf", "figures/aga_fig4_public_goods_scatter.pdf",
-           "figures/recip_fig2_ipd_rollout.pdf", "figures/recip_fig1_payoffs.pdf",
-           "figures/recip_fig3_coins_vs_nl.pdf", "figures/recip_fig4_coins_head_to_head.pdf",
-           "figures/recip_figA_coins_symmetric.pdf", "figures/recip_figA_coins_vs_nl.pdf",
-           "figures/aga_fig5_mmm2_units.pdf", "figures/aga_fig3_ssd_curves.pdf",
-           "figures/aga_fig6_selfish_mmm2.pdf"]
-TABLES = [f"tables/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
+# outputs of scales other than default go to figures/<scale>/ and tables/<scale>/
+FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip_fig2_ipd_rollout",
+                "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
+                "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
+                "aga_fig6_selfish_mmm2"]
+FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
+TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
@@ -133,15 +133,15 @@ def test_smoke_run_produces_every_output(smoke_root):
         if p.endswith(".pdf"):
             assert (root / p).read_bytes()[:4] == b"%PDF", f"{p} is not a PDF"
     for stem in ("aga_table1_public_goods", "aga_table3_runtime", "claims"):
-        assert len(pd.read_csv(root / f"tables/{stem}.csv")) > 0, f"tables/{stem}.csv has no rows"
-        assert r"\begin{tabular}" in (root / f"tables/{stem}.tex").read_text()
+        assert len(pd.read_csv(root / f"tables/smoke/{stem}.csv")) > 0, f"tables/smoke/{stem}.csv has no rows"
+        assert r"\begin{tabular}" in (root / f"tables/smoke/{stem}.tex").read_text()
 
 
 @pytest.mark.slow
 def test_smoke_claims_table_has_one_verdict_per_registered_claim(smoke_root):
     from mixedmotive.analysis.claims import load_registry
 
-    claims = pd.read_csv(smoke_root / "tables/claims.csv", keep_default_na=False)
+    claims = pd.read_csv(smoke_root / "tables/smoke/claims.csv", keep_default_na=False)
     assert "verdict" in claims.columns
     assert set(claims.verdict) <= VERDICTS, f"unexpected verdicts: {set(claims.verdict) - VERDICTS}"
     registry = load_registry()
@@ -184,6 +184,28 @@ def test_smoke_raw_results_have_provenance_sidecars(smoke_root):
         assert len(pd.read_parquet(parquet)) > 0
 
 
+@pytest.mark.slow
+def test_smoke_outputs_stay_in_their_scale_folder_and_name_scale_and_commit(smoke_root):
+    root = smoke_root
+    assert not list(root.glob("figures/*.pdf")) and not list(root.glob("tables/*.pdf")), \
+        "a smoke run wrote where the default-scale outputs live"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    for p in EXPECTED_OUTPUTS:
+        if p.endswith(".pdf"):
+            assert f"scale smoke; plotted at {head[:10]}".encode() in (root / p).read_bytes(), f"{p}: no footer"
+        elif p.endswith(".tex"):
+            assert (root / p).read_text().startswith(f"% mixedmotive · scale smoke · plotted at {head[:10]}"), p
+
+
+@pytest.mark.slow
+def test_run_announces_estimated_wall_time(smoke_run):
+    _, proc = smoke_run
+    out = output_of(proc)
+    assert re.search(r"mixedmotive: \d+ jobs at scale smoke; estimated wall time on 2 cores: \d", out), out[:3000]
+    assert "logs/smoke/" in out
+
+
 # --------------------------------------------------------------------------- 2. up to date afterwards
 
 
@@ -197,13 +219,55 @@ def test_second_dry_run_has_nothing_to_do(smoke_root):
     assert "Job stats" not in out
 
 
+def _jobs(text: str) -> list[tuple[str, str]]:
+    """(rule, wildcards line) of every job a dry run printed."""
+    jobs = []
+    for block in re.split(r"\n\s*\n", text):
+        rule = re.search(r"^\s*(?:local)?rule (\w+):", block, flags=re.M)
+        if rule:
+            wc = re.search(r"^\s*wildcards: (.*)$", block, flags=re.M)
+            jobs.append((rule.group(1), wc.group(1) if wc else ""))
+    return jobs
+
+
+PLOTS_AND_CLAIMS = {"all", "claims", "aga_fig1_trajectories", "aga_table1_public_goods", "aga_table3_runtime",
+                    "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality"}
+CONFIG_CHANGES = {
+    # id: (config change, the training jobs it must schedule and nothing else)
+    "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
+    "drop-method": (("aga_public_goods.methods", lambda ms: [m for m in ms if m != "aga"]), lambda ms: set()),
+    "plot-option": (("aga_diffgame.plot_range", [-3.0, 3.0]), lambda ms: set()),
+    # (the runtime job times every method on the public goods settings, so it reruns too)
+    "other-methods-lambda": (("aga_public_goods.lam.cga", 2.0),
+                             lambda ms: {("aga_public_goods", "method=cga, seed=0"), ("aga_runtime", "")}),
+    "variant": (("scales.smoke.aga_ssd.variants", lambda vs: [*vs, "simul_co"]),
+                lambda ms: {("aga_ssd", f"game={g}, variant=simul_co, seed=0") for g in ("harvest", "cleanup")}),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CONFIG_CHANGES))
+def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp_path):
+    """Adding a seed, a method or a variant schedules only the new jobs; a plot option only plots."""
+    change, expected = CONFIG_CHANGES[case]
+    base = yaml.safe_load((smoke_root / "config" / "config.yaml").read_text())
+    (tmp_path / "changed.yaml").write_text(yaml.safe_dump(_with(base, *change), sort_keys=False))
+    proc = snakemake(smoke_root, "--cores", "2", "-n", "--configfile", str(tmp_path / "changed.yaml"), *SMOKE)
+    assert proc.returncode == 0, _fail_msg(proc, "dry run failed")
+    jobs = _jobs(output_of(proc))
+    training = {(r, w) for r, w in jobs if r not in PLOTS_AND_CLAIMS}
+    assert training == expected(base["aga_public_goods"]["methods"]), _fail_msg(proc, f"{case}: scheduled {jobs}")
+    if case == "plot-option":
+        assert {r for r, _ in jobs} == {"aga_fig1_trajectories", "all"}, jobs
+
+
 # --------------------------------------------------------------------------- 3. targeted rebuild
 
 
 @pytest.mark.slow
 def test_deleted_figure_is_rebuilt_alone(smoke_root):
     root = smoke_root
-    target = "figures/aga_fig4_public_goods_scatter.pdf"
+    target = "figures/smoke/aga_fig4_public_goods_scatter.pdf"
     raw_before = mtimes(root, "results/**/*")
     assert raw_before, "no raw results"
     others_before = {p: (root / p).stat().st_mtime_ns for p in EXPECTED_OUTPUTS if p != target}
@@ -263,8 +327,8 @@ def test_invalid_config_is_rejected_before_any_job(case, make_copy):
     assert len(lines) == 1, f"expected one 'mixedmotive: invalid config' line, got {lines}; output:\n{out}"
     assert re.search(rf"'{re.escape(key)}(\.\d+)?'", lines[0]), f"{lines[0]!r} does not name {key!r}"
     assert not (root / "results").exists(), "results/ was written"
-    assert not list(root.glob("figures/*.pdf")), "figures were written"
-    assert not list(root.glob("tables/*.pdf")), "tables were written"
+    assert not list(root.glob("figures/**/*.pdf")), "figures were written"
+    assert not list(root.glob("tables/**/*.pdf")), "tables were written"
 
 
 def test_sc2_backend_without_starcraft_fails_before_any_job(make_copy):
@@ -315,6 +379,18 @@ def test_report(smoke_root):
     if reports[0].suffix == ".html":
         assert "<html" in reports[0].read_text(errors="replace")[:5000].lower()
     assert mtimes(root, "results/**/*") == before, "--report must not rerun jobs"
+
+
+@pytest.mark.slow
+def test_report_after_a_partial_build(make_copy):
+    """`snakemake --report` reports what exists instead of failing on outputs not built yet."""
+    root = make_copy("partial-report")
+    proc = snakemake(root, "--cores", "1", *SMOKE, "--", "figures/smoke/recip_fig1_payoffs.pdf", timeout=180)
+    assert proc.returncode == 0, _fail_msg(proc, "building one figure failed")
+    proc = snakemake(root, *SMOKE, "--report", "report.html", timeout=180)
+    assert proc.returncode == 0, _fail_msg(proc, "snakemake --report failed after a partial build")
+    assert (root / "report.html").stat().st_size > 0
+    assert not (root / "results").exists(), "--report ran jobs"
 
 
 # --------------------------------------------------------------------------- 7. determinism of the trainer

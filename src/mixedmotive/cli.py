@@ -3,6 +3,8 @@
     python -m mixedmotive train EXPERIMENT --method M --seed S --config-json JSON --out results/x.parquet
     python -m mixedmotive plot NAME RESULT [RESULT ...] --config-json JSON --scale S --out figures/x.pdf
     python -m mixedmotive claims RESULT [RESULT ...] --config-json JSON --scale S --out tables/claims.pdf
+    python -m mixedmotive costs --scale S      # refresh workflow/costs.yaml from results/S's sidecars
+    python -m mixedmotive snapshot check       # is each area of docs/results/ trained by HEAD's code?
 
 Every figure and table carries a footer with its scale and the commit that made it
 (:mod:`mixedmotive.plots.footer`).
@@ -81,6 +83,27 @@ def _claims(args) -> None:
     print(f"wrote {args.out}")
 
 
+def _costs(args) -> None:
+    from .estimate import refresh
+    from .results import cpu_name, git_sha
+
+    results = args.results or f"results/{args.scale}"
+    note = args.note or f"{time.strftime('%Y-%m-%d')}, sidecars of {results} (commit {git_sha()[:10]}), {cpu_name()}"
+    costs = refresh(args.scale, results, note)
+    print(f"workflow/costs.yaml: {sum(len(v) for v in costs[args.scale].values())} costs for scale {args.scale}")
+
+
+def _snapshot(args) -> None:
+    from . import snapshot
+
+    if args.action == "collect":
+        print(f"copied {len(snapshot.collect())} files into docs/results/")
+    rows = snapshot.check()
+    print(snapshot.report(rows))
+    if args.strict and any(r["status"] != "current" for r in rows):
+        sys.exit(1)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="mixedmotive")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +128,15 @@ def main(argv=None) -> None:
         q.add_argument("--scale", default=None, help="scale named in the footer (default: the config's)")
         q.add_argument("inputs", nargs="*")
         q.set_defaults(func=func)
+    m = sub.add_parser("costs", help="refresh workflow/costs.yaml (per-job seconds) from results' sidecars")
+    m.add_argument("--scale", required=True)
+    m.add_argument("--results", default=None, help="folder of raw results (default: results/<scale>)")
+    m.add_argument("--note", default=None, help="where the numbers come from (default: date, commit, CPU)")
+    m.set_defaults(func=_costs)
+    n = sub.add_parser("snapshot", help="check (or collect, then check) the results snapshot in docs/results/")
+    n.add_argument("action", choices=("check", "collect"))
+    n.add_argument("--strict", action="store_true", help="exit 1 unless every area is current")
+    n.set_defaults(func=_snapshot)
     args = parser.parse_args(argv)
     args.func(args)
 

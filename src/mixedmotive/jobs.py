@@ -47,9 +47,7 @@ def _game_method(section: dict, method: str) -> dict:
 
 
 def _mappo_variant(section: dict, variant: str, game: str | None = None) -> dict:
-    from .agents.mappo import parse_variant
-
-    method, _ = parse_variant(variant)
+    method = variant.partition("_lam")[0]  # aga_lam100 -> aga (agents.mappo.parse_variant; no torch import here)
     out = _strip(section)
     out["mappo"] = {k: v for k, v in out["mappo"].items() if _MAPPO_ONLY.get(k, method) == method}
     if game is not None and game != "harvest":

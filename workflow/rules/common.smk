@@ -41,6 +41,13 @@ wildcard_constraints:
 os.environ.update(MIXEDMOTIVE_CHECKPOINT_EVERY_S=str(CFG.get("checkpoint_every_s", 60)))
 
 
+onstart:
+    # how long will it take: the scheduled jobs' wall time from measured costs (workflow/costs.yaml)
+    from mixedmotive.estimate import announce
+
+    announce(workflow, SCALE)
+
+
 def as_arg(obj):
     return shlex.quote(json.dumps(obj, sort_keys=True))
 

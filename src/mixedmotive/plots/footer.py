@@ -58,12 +58,24 @@ def use(text: str):
         _TEXT.reset(token)
 
 
+def _freeze_layout(fig, renderer) -> None:
+    """Keep everything where the layout engine put it: a figure legend hangs off the figure's edge, and
+    saving with ``bbox_inches="tight"`` moves that edge down to the footer, dragging the legend onto it."""
+    fig.set_layout_engine("none")
+    for leg in fig.legends:
+        box = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        leg.set_bbox_to_anchor(box, transform=fig.transFigure)
+        leg.set_loc("center")
+
+
 def stamp(fig) -> None:
     """Write the current footer under everything already on ``fig`` (nothing outside :func:`use`)."""
     text = current()
     if not text:
         return
+    fig.draw_without_rendering()  # runs the layout engine, so figure legends sit where they will be drawn
     renderer = fig.canvas.get_renderer()
+    _freeze_layout(fig, renderer)
     box = fig.get_tightbbox(renderer)  # inches
     y = box.y0 / fig.get_figheight() - 0.01
     fig.text(box.x1 / fig.get_figwidth(), y, text, ha="right", va="top", fontsize=6, color="0.35")
@@ -72,5 +84,7 @@ def stamp(fig) -> None:
 def save_pdf(fig, out, **savefig_kwargs) -> None:
     """Stamp the footer and write ``fig`` to ``out`` as PDF (cropped to its content), atomically."""
     savefig_kwargs.setdefault("bbox_inches", "tight")  # keeps the footer, which sits under the content
+    if current():  # also in the PDF's metadata, where tools (and tests) can read it as plain text
+        savefig_kwargs["metadata"] = {**savefig_kwargs.get("metadata", {}), "Subject": current().replace(" · ", "; ")}
     stamp(fig)
     _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", **savefig_kwargs))

@@ -1,0 +1,146 @@
+"""How long will it take?  Wall time of the scheduled jobs from measured per-job costs.
+
+``workflow/costs.yaml`` keeps, per scale and rule, the measured seconds of one job, keyed by
+the job's wildcards without the seed (``harvest:cga`` for ``aga_ssd``, ``reciprocator_vs_nl``
+for ``recip_coins``, ``*`` for the rule's typical job).  ``python -m mixedmotive costs --scale S``
+refreshes the file from the ``wall_s`` of the provenance sidecars under ``results/S/``.
+
+Before a run, the workflow's ``onstart`` hook (workflow/rules/common.smk) calls :func:`announce`,
+which prints the scheduled jobs' estimated wall time on the given cores: every job takes one
+core, the longest jobs are placed first on the least loaded core (LPT), and dependencies are
+ignored (the plots that wait for training take seconds).  Jobs of rules without a measured
+cost count as :data:`UNMEASURED_S` and are named.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from .config import ROOT
+
+COSTS = ROOT / "workflow" / "costs.yaml"
+UNMEASURED_S = 10.0  # plots and tables: seconds
+# raw-result experiments whose rule has another name
+RULE_OF_EXPERIMENT = {"recip_ipd_analytic": "recip_ipd_match"}
+
+
+def job_key(wildcards: dict) -> str:
+    """``{'game': 'harvest', 'variant': 'cga', 'seed': '0'}`` -> ``'harvest:cga'``."""
+    return ":".join(str(v) for k, v in wildcards.items() if k != "seed")
+
+
+def load_costs(path: Path = COSTS) -> dict:
+    if not Path(path).exists():
+        return {}
+    return yaml.safe_load(Path(path).read_text()) or {}
+
+
+def job_cost(costs: dict, scale: str, rule: str, key: str) -> float | None:
+    """Measured seconds of one job, else the rule's typical job (``*``), else None."""
+    per_rule = (costs.get(scale) or {}).get(rule) or {}
+    value = per_rule.get(key, per_rule.get("*"))
+    return None if value is None else float(value)
+
+
+def makespan(durations, cores: int) -> float:
+    """Wall time of independent one-core jobs on ``cores`` cores, longest first (LPT)."""
+    loads = [0.0] * max(1, int(cores))
+    for d in sorted(durations, reverse=True):
+        heapq.heappush(loads, heapq.heappop(loads) + d)
+    return max(loads)
+
+
+def estimate(jobs, costs: dict, scale: str, cores: int) -> dict:
+    """``jobs``: (rule, wildcards dict) pairs.  Returns wall and CPU seconds and the unmeasured rules.
+
+    Every job also pays the scale's measured process start (``overhead_s``: Python, torch, the CLI).
+    """
+    overhead = float((costs.get("overhead_s") or {}).get(scale, 0.0))
+    durations, unmeasured = [], defaultdict(int)
+    for rule, wildcards in jobs:
+        cost = job_cost(costs, scale, rule, job_key(wildcards))
+        if cost is None:
+            unmeasured[rule] += 1
+            cost = UNMEASURED_S
+        durations.append(cost + overhead)
+    return {"jobs": len(durations), "cpu_s": sum(durations), "wall_s": makespan(durations, cores),
+            "unmeasured": dict(unmeasured)}
+
+
+def message(est: dict, scale: str, cores: int | None, costs: dict) -> str:
+    from .checkpoint import format_duration
+
+    source = (costs.get("measured") or {}).get(scale, "no measured costs for this scale")
+    where = f"on {cores} core{'s' if cores != 1 else ''}" if cores else "with unlimited parallel jobs"
+    lines = [f"mixedmotive: {est['jobs']} jobs at scale {scale}; estimated wall time {where}: "
+             f"{format_duration(est['wall_s'])} (CPU time {format_duration(est['cpu_s'])}; costs from "
+             f"workflow/costs.yaml: {source})"]
+    if est["unmeasured"]:
+        named = ", ".join(f"{r} ×{n}" for r, n in sorted(est["unmeasured"].items()))
+        lines.append(f"mixedmotive: no measured cost for {named}: counted as {UNMEASURED_S:g} s each")
+    lines.append(f"mixedmotive: each job's progress (with an ETA) is logged in logs/{scale}/<rule>/...")
+    return "\n".join(lines)
+
+
+def announce(workflow, scale: str) -> str:
+    """Print the estimate of the jobs ``workflow`` (Snakemake's) is about to run; returns it."""
+    jobs = [(job.rule.name, dict(job.wildcards.items())) for job in workflow.dag.needrun_jobs()]
+    cores = workflow.cores if workflow.local_exec else None
+    costs = load_costs()
+    est = estimate(jobs, costs, scale, cores or max(1, len(jobs)))
+    text = message(est, scale, cores, costs)
+    print(text, flush=True)
+    return text
+
+
+def measure(results_dir: Path) -> dict:
+    """Median ``wall_s`` per (rule, job key) over the provenance sidecars under ``results_dir``."""
+    walls = defaultdict(list)
+    for side in Path(results_dir).rglob("*.json"):
+        meta = json.loads(side.read_text())
+        if "wall_s" not in meta or "experiment" not in meta:
+            continue
+        rule = RULE_OF_EXPERIMENT.get(meta["experiment"], meta["experiment"])
+        key = meta.get("method") or ""
+        if rule in ("recip_ipd_rollout", "aga_runtime"):  # no wildcard but the seed
+            key = ""
+        walls[(rule, key)].append(float(meta["wall_s"]))
+    out: dict = defaultdict(dict)
+    for (rule, key), values in sorted(walls.items()):
+        out[rule][key or "*"] = round(statistics.median(values), 1)
+    for rule, per_key in out.items():
+        per_key.setdefault("*", round(statistics.median(per_key.values()), 1))
+    return dict(out)
+
+
+def start_overhead_s(repeats: int = 3) -> float:
+    """Median seconds a job's process needs before it trains: Python, torch and the CLI's imports."""
+    import subprocess
+    import sys
+    import time
+
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch, mixedmotive.cli, mixedmotive.experiments"], check=True)
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times), 1)
+
+
+def refresh(scale: str, results_dir: Path, note: str, path: Path = COSTS) -> dict:
+    """Replace ``scale``'s measured costs in ``path`` by those of ``results_dir``."""
+    costs = load_costs(path)
+    costs[scale] = measure(results_dir)
+    costs.setdefault("overhead_s", {})[scale] = start_overhead_s()
+    costs.setdefault("measured", {})[scale] = note
+    header = ("# Measured seconds per job (one core), per scale and rule, keyed by the job's wildcards without the\n"
+              "# seed ('*': the rule's typical job).  Read before every run to print the estimated wall time\n"
+              "# (mixedmotive.estimate).  Refresh: python -m mixedmotive costs --scale S [--results results/S]\n")
+    Path(path).write_text(header + yaml.safe_dump(costs, sort_keys=True, allow_unicode=True))
+    return costs

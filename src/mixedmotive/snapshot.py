@@ -1,0 +1,170 @@
+"""The results snapshot in ``docs/results/``: collect it, and check that it is current.
+
+``docs/results/`` holds the default-scale figures and tables plus, under ``raw/``, the raw
+results and provenance sidecars they were made from.  :func:`check` says, per area, whether
+those results come from the training code HEAD has:
+
+* the *training code* of an experiment is its module in ``experiments/`` and every module of the
+  package it imports, directly or inside a function, followed transitively (package
+  ``__init__`` files included, but not the registry ``experiments/__init__.py``).  Left
+  out, because they change no number or are checked otherwise: the CLI (seeds torch, writes
+  files; seeding is covered by the determinism tests), ``results.py`` (writes files),
+  ``config.py`` (loads the config: the settings themselves are compared below) and
+  ``checkpoint.py`` (a resumed run is bit-identical, tested in tests/test_checkpoint.py);
+* an area is **current** when every sidecar names a clean commit (no ``-dirty``), none of its
+  training files differs between that commit and HEAD, and every job's recorded settings equal
+  what the job would read from today's config (:func:`mixedmotive.jobs.job_settings`);
+* otherwise it is **stale**, with the reasons; an area without sidecars is **missing**.
+
+Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
+current) and ``python -m mixedmotive snapshot collect`` (copy the default-scale outputs and raw
+results into ``docs/results/``).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from .config import ROOT
+
+PACKAGE = ROOT / "src" / "mixedmotive"
+AREAS = {
+    "AgA games (Fig. 1, Table 1, Fig. 4, Table 3)": ("aga_diffgame", "aga_public_goods", "aga_runtime"),
+    "Reciprocators IPD (round robin, IPD-Rollout)": ("recip_ipd_meta", "recip_ipd_analytic", "recip_ipd_rollout"),
+    "Reciprocators Coins": ("recip_coins",),
+    "AgA Harvest/Cleanup (Table 2, Fig. 3)": ("aga_ssd",),
+    "AgA Selfish-MMM2 (Fig. 6)": ("aga_mmm2",),
+}
+# see the module docstring; experiments/__init__.py is the registry, which imports every experiment
+NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoint.py", "experiments/__init__.py")}
+
+
+def _module_file(dotted: str) -> Path | None:
+    """``mixedmotive.agents.mappo`` -> its file (module or package ``__init__``), None outside the package."""
+    parts = dotted.split(".")
+    if parts[0] != "mixedmotive":
+        return None
+    base = PACKAGE.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _dotted(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[Path]:
+    """Package files ``path`` imports anywhere (module level or inside functions), with their packages."""
+    tree = ast.parse(path.read_text())
+    here = _dotted(path)
+    pkg = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)  # `from . import x` imports module x
+    out = set()
+    for name in names:
+        parts = name.split(".")
+        for i in range(2, len(parts) + 1):  # the module and every package above it
+            f = _module_file(".".join(parts[:i]))
+            if f is not None:
+                out.add(f)
+    return out
+
+
+def training_files(experiment: str) -> list[str]:
+    """Repository paths of the training code of ``experiment`` (see the module docstring)."""
+    start = PACKAGE / "experiments" / f"{experiment}.py"
+    seen, todo = set(), [start, PACKAGE / "__init__.py"]
+    while todo:
+        f = todo.pop()
+        if f in seen or f in NOT_TRAINING:
+            continue
+        seen.add(f)
+        todo.extend(_imports(f) - seen)
+    return sorted(str(f.relative_to(ROOT)) for f in seen)
+
+
+def changed_files(sha: str, files, repo: Path = ROOT) -> list[str]:
+    """Which of ``files`` differ between commit ``sha`` and HEAD (all of them if ``sha`` is unknown)."""
+    proc = subprocess.run(["git", "diff", "--name-only", sha, "HEAD", "--", *files], cwd=repo,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return list(files)
+    return sorted(proc.stdout.split())
+
+
+def _settings_match(meta: dict, cfg: dict) -> bool:
+    from .jobs import job_settings
+
+    recorded = {k: v for k, v in meta["config"].items() if k != "artifacts"}
+    try:
+        expected = job_settings(meta["experiment"], cfg, meta.get("method"))
+    except (KeyError, ValueError):
+        return False
+    return json.loads(json.dumps(expected)) == recorded
+
+
+def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", repo: Path = ROOT) -> list[dict]:
+    """One row per area: status current / stale / missing, commits, reasons."""
+    from .config import load
+
+    cfg = load(repo / "config" / "config.yaml", scale=scale)
+    sidecars = [json.loads(p.read_text()) for p in sorted((Path(snapshot) / "raw").rglob("*.json"))]
+    rows = []
+    for area, experiments in AREAS.items():
+        metas = [m for m in sidecars if m.get("experiment") in experiments and m.get("scale") == scale]
+        if not metas:
+            rows.append({"area": area, "status": "missing", "commits": "", "reasons": "no raw results"})
+            continue
+        shas = sorted({m["git_sha"] for m in metas})
+        reasons = [f"{sha} is dirty" for sha in shas if sha.endswith("-dirty")]
+        files = sorted({f for e in experiments for f in training_files(e)})
+        for sha in shas:
+            changed = changed_files(sha.removesuffix("-dirty"), files, repo)
+            if changed:
+                reasons.append(f"since {sha[:10]}: {', '.join(changed)}")
+        mismatched = sorted({f"{m['experiment']}/{m.get('method')}" for m in metas if not _settings_match(m, cfg)})
+        if mismatched:
+            reasons.append("settings differ from today's config: " + ", ".join(mismatched))
+        missing = sorted(set(experiments) - {m["experiment"] for m in metas})
+        if missing:
+            reasons.append("no raw results of " + ", ".join(missing))
+        rows.append({"area": area, "status": "stale" if reasons else "current",
+                     "commits": ", ".join(s[:10] for s in shas), "reasons": "; ".join(reasons)})
+    return rows
+
+
+def collect(results: Path = ROOT / "results" / "default", dest: Path = ROOT / "docs" / "results",
+            outputs: Path = ROOT) -> list[Path]:
+    """Copy the default-scale figures and tables, and the raw results (parquet + sidecars) under ``raw/``."""
+    copied = []
+    for pattern in ("figures/*.pdf", "tables/*.pdf", "tables/*.csv", "tables/*.tex"):
+        for src in sorted(Path(outputs).glob(pattern)):
+            copied.append(Path(shutil.copy2(src, Path(dest) / src.name)))
+    for src in sorted(Path(results).rglob("*")):
+        if src.suffix in (".parquet", ".json"):
+            target = Path(dest) / "raw" / src.relative_to(results)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copied.append(Path(shutil.copy2(src, target)))
+    return copied
+
+
+def report(rows: list[dict]) -> str:
+    return "\n".join(f"{r['status']:8s} {r['area']}" + (f" [{r['commits']}]" if r["commits"] else "")
+                     + (f": {r['reasons']}" if r["reasons"] else "") for r in rows)

@@ -1,0 +1,80 @@
+"""mixedmotive.snapshot: which areas of docs/results/ were trained by HEAD's code and config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from mixedmotive import snapshot
+from mixedmotive.config import ROOT, load
+from mixedmotive.jobs import job_settings
+
+CFG = load(ROOT / "config" / "config.yaml", scale="default")
+
+
+def _head() -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_training_files_follow_imports_of_one_experiment():
+    ssd = snapshot.training_files("aga_ssd")
+    for f in ("experiments/aga_ssd.py", "experiments/marl.py", "agents/mappo.py", "envs/harvest.py",
+              "envs/cleanup.py", "gradients/engine.py", "analysis/metrics.py", "gradients/__init__.py"):
+        assert f"src/mixedmotive/{f}" in ssd, f
+    for f in ("envs/coins.py", "plots/aga_marl.py", "experiments/__init__.py", "results.py", "cli.py"):
+        assert f"src/mixedmotive/{f}" not in ssd, f
+    coins = snapshot.training_files("recip_coins")
+    assert "src/mixedmotive/agents/coins.py" in coins and "src/mixedmotive/agents/mappo.py" not in coins
+    # imports inside functions count: the SC2 backend is imported lazily by the MMM2 experiment
+    assert "src/mixedmotive/envs/smac_backend.py" in snapshot.training_files("aga_mmm2")
+
+
+def test_changed_files_between_two_commits(tmp_path):
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("config", "user.email", "t@t"), git("config", "user.name", "t")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("y = 1\n")
+    git("add", "."), git("commit", "-qm", "one")
+    first = git("rev-parse", "HEAD")
+    (tmp_path / "a.py").write_text("x = 2\n")
+    git("commit", "-qam", "two")
+    assert snapshot.changed_files(first, ["a.py", "b.py"], tmp_path) == ["a.py"]
+    assert snapshot.changed_files("0" * 40, ["a.py", "b.py"], tmp_path) == ["a.py", "b.py"]  # unknown commit
+
+
+def _write(dest, experiment, method, sha, cfg_change=None):
+    cfg = job_settings(experiment, CFG, method)
+    if cfg_change:
+        cfg = {**cfg, **cfg_change}
+    d = dest / "raw" / experiment / str(method)
+    d.mkdir(parents=True, exist_ok=True)
+    meta = {"experiment": experiment, "method": method, "scale": "default", "git_sha": sha, "config": cfg}
+    (d / "seed0.json").write_text(json.dumps(meta))
+
+
+MMM2 = "AgA Selfish-MMM2 (Fig. 6)"
+
+
+@pytest.mark.parametrize("sha_suffix,cfg_change,status,reason", [
+    ("", None, "current", ""),
+    ("-dirty", None, "stale", "is dirty"),
+    ("", {"updates": 1}, "stale", "settings differ from today's config: aga_mmm2/simul_ind"),
+])
+def test_check_marks_areas(tmp_path, sha_suffix, cfg_change, status, reason):
+    _write(tmp_path, "aga_mmm2", "simul_ind", _head() + sha_suffix, cfg_change)
+    rows = {r["area"]: r for r in snapshot.check(tmp_path)}
+    assert rows[MMM2]["status"] == status and reason in rows[MMM2]["reasons"], rows[MMM2]
+    assert rows["Reciprocators Coins"]["status"] == "missing"
+
+
+def test_check_names_the_changed_training_files(tmp_path):
+    _write(tmp_path, "aga_mmm2", "simul_ind", "0" * 40)  # a commit git does not know: every file counts as changed
+    row = {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]
+    assert row["status"] == "stale" and "src/mixedmotive/agents/mappo.py" in row["reasons"]
+    assert "no raw results" not in row["reasons"]
