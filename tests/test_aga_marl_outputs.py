@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixedmotive import results
 from mixedmotive.analysis.aga_marl_claims import at_least_baselines
 from mixedmotive.analysis.marl import final_values
+from mixedmotive.analysis.metrics import fmt_pm, mean_sem
 from mixedmotive.config import load
-from mixedmotive.plots.aga_marl import hyperparameter_frame, table2_frame, variant_label, variant_order
+from mixedmotive.plots import aga_marl
+from mixedmotive.plots.aga_marl import hyperparameter_frame, table2, table2_frame, variant_label, variant_order
 
 CLAIMS = {"marl_final_fraction": 0.2, "marl_margin": 0.0, "marl_alpha": 0.05, "marl_headline": "aga_lam100"}
 
@@ -64,16 +67,56 @@ def test_claim_without_aga_runs_is_not_reproduced():
     assert not v.reproduced and "missing" in v.statistic
 
 
-def test_table2_gives_mean_and_std_over_seeds_per_game():
-    t = pd.concat([frame({"simul_ind": [0.2, 0.4], "aga_lam100": [0.6, 0.6]}, game="harvest"),
+def test_table2_gives_mean_and_sem_over_seeds_per_game():
+    t = pd.concat([frame({"simul_ind": [0.2, 0.4, 0.9], "aga_lam100": [0.6, 0.6]}, game="harvest"),
                    frame({"simul_ind": [0.1, 0.3], "aga_lam100": [math.nan, 0.5]}, game="cleanup")])
     tab = table2_frame(t, 0.2).set_index("method")
     assert list(tab.index) == ["Simul-Ind", "AgA (λ=100)"]
-    assert tab.loc["Simul-Ind", "Harvest E"] == f"0.300 ± {np.std([0.2, 0.4], ddof=1):.3f}"
+    assert tab.loc["Simul-Ind", "Harvest E"] == f"0.500 ± {np.std([0.2, 0.4, 0.9], ddof=1) / np.sqrt(3):.3f}"
     assert tab.loc["AgA (λ=100)", "Harvest E"] == "0.600 ± 0.000"
-    assert tab.loc["AgA (λ=100)", "Cleanup E"] == "0.500"  # one defined seed: no std
+    assert tab.loc["AgA (λ=100)", "Cleanup E"] == "0.500"  # one defined seed: no SEM
     assert tab.loc["AgA (λ=100)", "Cleanup seeds"] == "1/2"
-    assert tab.loc["Simul-Ind", "Harvest collective return"] == f"3.0 ± {np.std([2.0, 4.0], ddof=1):.1f}"
+    sem = np.std([2.0, 4.0, 9.0], ddof=1) / np.sqrt(3)
+    assert tab.loc["Simul-Ind", "Harvest collective return"] == f"5.0 ± {sem:.1f}"
+
+
+def test_table2_says_undefined_where_no_seed_has_a_positive_collective_return(tmp_path):
+    t = pd.concat([frame({"simul_ind": [0.2, 0.4], "cga": [math.nan, math.nan]}, game="harvest"),
+                   frame({"simul_ind": [0.1, 0.3], "cga": [0.5, 0.7]}, game="cleanup")])
+    tab = table2_frame(t, 0.2).set_index("method")
+    assert tab.loc["CGA", "Harvest E"] == "undefined (Σr ≤ 0)" and tab.loc["CGA", "Harvest seeds"] == "0/2"
+    assert tab.loc["CGA", "Cleanup E"].startswith("0.600 ± ")
+    out = tmp_path / "aga_table2_ssd_equality.pdf"
+    for p in (tmp_path / "harvest.parquet", tmp_path / "cleanup.parquet"):
+        results.write(t[t.game == p.stem].reset_index(drop=True), p, {"experiment": "aga_ssd"})
+    table2([str(tmp_path / "harvest.parquet"), str(tmp_path / "cleanup.parquet")], out,
+           {"final_fraction": 0.2, "scale": "smoke"})
+    csv = out.with_suffix(".csv").read_text()
+    assert "nan" not in csv.lower() and "undefined (Σr ≤ 0)" in csv
+    assert "mean ± SEM over seeds" in out.with_suffix(".tex").read_text().replace(r"$\pm$", "±")
+
+
+@pytest.mark.parametrize("column", ["equality", "win_rate"])  # Harvest/Cleanup and Selfish-MMM2 claims alike
+def test_claim_statistics_are_mean_and_sem_over_seeds(column):
+    aga, ind = [0.9, 0.7, 0.8], [0.5, 0.1]
+    v = at_least_baselines(frame({"aga_lam100": aga, "simul_ind": ind}, column=column), column, "x", CLAIMS)
+    assert v.statistic == (f"x (mean ± SEM over seeds): aga_lam100 {fmt_pm(*mean_sem(aga))} (n=3), "
+                           f"simul_ind {fmt_pm(*mean_sem(ind))}")
+    assert f"± {np.std(aga, ddof=1) / np.sqrt(3):.3f}" in v.statistic
+
+
+def test_fig6_has_one_legend_shared_by_both_panels(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(aga_marl, "_save", lambda fig, out: saved.append(fig))
+    t = frame({"simul_ind": [0.2, 0.4], "aga_lam100": [0.6, 0.5]}, column="win_rate")
+    t["return_mean"], t["env_steps"] = t.win_rate, 100 * t["update"]
+    p = tmp_path / "mmm2.parquet"
+    results.write(t, p, {"experiment": "aga_mmm2"})
+    aga_marl.fig6([str(p)], tmp_path / "fig6.pdf", {"scale": "smoke"})
+    fig = saved[0]
+    assert [ax.get_legend() for ax in fig.axes] == [None, None]
+    assert len(fig.legends) == 1
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == ["Simul-Ind", "AgA (λ=100)"]
 
 
 def test_variant_order_and_labels():

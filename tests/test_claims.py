@@ -97,17 +97,25 @@ def pgg_finals(**override) -> dict[str, list[tuple[float, float]]]:
     return finals
 
 
-def runtime_frame(aga_ratio: float | None = 1.4, base_ms: float = 0.5) -> pd.DataFrame:
+def runtime_frame(aga_ratio: float | None = 1.4, base_ms: float = 0.5, aga_iqr: tuple[float, float] | None = None
+                  ) -> pd.DataFrame:
+    """What aga_runtime writes: medians and quartiles over the timing rounds (quartiles +-5% unless given)."""
     ratios = {m: 1.1 for m in PGG_METHODS}
     ratios["simul_ind"] = 1.0
     if aga_ratio is None:
         ratios.pop("aga")
     else:
         ratios["aga"] = aga_ratio
-    rows = [{"method": m, "duration_s": r * base_ms * 20 / 1000, "steps_executed": 20, "steps_to_converge": 20.0,
-             "step_time_ms": r * base_ms, "runs_per_batch": 50, "repeats": 5,
-             "device": "Test CPU (4 logical cores)", "ratio_to_simul_ind": r, "seed": 0}
-            for m, r in ratios.items()]
+    rows = []
+    for m, r in ratios.items():
+        q1, q3 = aga_iqr if (m == "aga" and aga_iqr) else ((1.0, 1.0) if m == "simul_ind" else (0.95 * r, 1.05 * r))
+        ms = r * base_ms
+        rows.append({"method": m, "duration_s": ms * 20 / 1000, "duration_q1_s": 0.9 * ms * 20 / 1000,
+                     "duration_q3_s": 1.1 * ms * 20 / 1000, "steps_executed": 20, "steps_to_converge": 20.0,
+                     "step_time_ms": ms, "step_time_q1_ms": 0.9 * ms, "step_time_q3_ms": 1.1 * ms,
+                     "ratio_to_simul_ind": r, "ratio_q1": q1, "ratio_q3": q3,
+                     "runs_per_batch": 50, "repeats": 60, "clock": "cpu",
+                     "device": "Test CPU (4 logical cores)", "seed": 0})
     return pd.DataFrame(rows)
 
 
@@ -333,6 +341,23 @@ def test_c6_passes(registry, cfg):
     assert "Test CPU" in v.detail
 
 
+def test_c6_reports_rounds_iqr_and_clock(registry, cfg):
+    v = check(registry, "AGA-C6", {"aga_runtime": runtime_frame(1.4, aga_iqr=(1.31, 1.52))}, cfg)
+    assert "median" in v.statistic
+    assert "60 interleaved repeats" in v.detail and "IQR [1.31, 1.52]" in v.detail and "cpu time" in v.detail
+    assert "straddles" not in v.detail
+
+
+def test_c6_decided_on_the_median_ratio_even_when_the_iqr_straddles(registry, cfg):
+    limit = cfg["runtime_ratio_max"]
+    below = check(registry, "AGA-C6", {"aga_runtime": runtime_frame(limit - 0.1, aga_iqr=(limit - 0.5, limit + 0.4))},
+                  cfg)
+    above = check(registry, "AGA-C6", {"aga_runtime": runtime_frame(limit + 0.1, aga_iqr=(limit - 0.4, limit + 0.5))},
+                  cfg)
+    assert below.reproduced and not above.reproduced
+    assert "straddles" in below.detail and "straddles" in above.detail
+
+
 def test_c6_boundary_and_failure(registry, cfg):
     limit = cfg["runtime_ratio_max"]
     assert check(registry, "AGA-C6", {"aga_runtime": runtime_frame(limit)}, cfg).reproduced
@@ -460,3 +485,23 @@ def test_to_tex_rows():
     assert r"x & y \\" in lines
     assert r"1 & a \\" in lines
     assert r"2 &  \\" in lines
+
+
+def test_table3_shows_median_and_iqr(tmp_path):
+    from mixedmotive.plots.aga_public_goods import table3
+    from mixedmotive.plots.style import label
+
+    paths = [p for p in _write_raw(tmp_path) if "aga_runtime" in p]
+    out = tmp_path / "tables" / "aga_table3_runtime.pdf"
+    table3(paths, out, {})
+    assert out.read_bytes()[:4] == b"%PDF"
+    csv = pd.read_csv(out.with_suffix(".csv"), dtype=str).set_index("method")
+    assert list(csv.columns) == ["steps to converge", "duration (s)", "duration IQR (s)", "step time (ms)",
+                                 "step time IQR (ms)", "ratio to Simul-Ind", "ratio IQR"]
+    assert set(csv.index) == {label(m) for m in PGG_METHODS}
+    aga, ind = csv.loc[label("aga")], csv.loc[label("simul_ind")]
+    assert (aga["ratio to Simul-Ind"], aga["ratio IQR"]) == ("1.40", "1.33–1.47")
+    assert (ind["ratio to Simul-Ind"], ind["ratio IQR"]) == ("1.00", "1.00–1.00")
+    assert (aga["step time (ms)"], aga["step time IQR (ms)"]) == ("0.700", "0.630–0.770")
+    assert aga["duration IQR (s)"] == "0.013–0.015"
+    assert "ratio IQR" in out.with_suffix(".tex").read_text()

@@ -104,6 +104,8 @@ def test_resolve_without_scales_section(raw):
         (lambda c: c["aga_public_goods"].__setitem__("runs", 2.5), None, ["aga_public_goods.runs", "type"]),
         (lambda c: c["aga_public_goods"].__setitem__("sga_align", "yes"), None, ["aga_public_goods.sga_align"]),
         (lambda c: c["aga_runtime"].__setitem__("methods", "aga"), None, ["aga_runtime.methods"]),
+        (lambda c: c["aga_runtime"].__setitem__("clock", "sundial"), None, ["aga_runtime.clock", "sundial"]),
+        (lambda c: c["aga_runtime"].__setitem__("repeats", 0), None, ["aga_runtime.repeats"]),
         # unknown keys
         (lambda c: c["aga_diffgame"].__setitem__("stepz", 3), None, ["aga_diffgame.stepz", "unknown key"]),
         (lambda c: c.__setitem__("aga_publicgoods", {}), None, ["aga_publicgoods", "unknown key"]),
@@ -123,6 +125,8 @@ def test_resolve_without_scales_section(raw):
          ["smoke", "aga_public_goods.runz"]),
         (lambda c: c["scales"]["paper"]["aga_runtime"].__setitem__("repeats", -2), "paper",
          ["paper", "aga_runtime.repeats"]),
+        (lambda c: c["scales"]["smoke"]["aga_runtime"].__setitem__("clock", "wallclock"), "smoke",
+         ["smoke", "aga_runtime.clock", "wallclock"]),
         # an unknown scale name inside scales
         (lambda c: c["scales"].__setitem__("huge", {}), None, ["scales.huge"]),
         # Coins: pairings, nested PPO/MFOS sections (the MFOS section extends the PPO keys)
@@ -222,3 +226,16 @@ def test_marl_variant_names(raw, variant, ok):
     else:
         with pytest.raises(ConfigError, match=r"aga_ssd\.variants"):
             config.resolve(c)
+
+
+@pytest.mark.parametrize("where, mutate", [
+    ("aga_ssd.variants.0", lambda c: c["aga_ssd"].update(variants=["aga_lamX"])),
+    ("claims.marl_headline", lambda c: c["claims"].update(marl_headline="aga_lamX")),
+])
+def test_variant_typo_is_one_sentence_naming_key_value_and_allowed_forms(raw, where, mutate):
+    with pytest.raises(ConfigError) as err:
+        config.resolve(_mutated(raw, mutate))
+    msg = str(err.value)
+    assert msg == (f"invalid config: key '{where}': 'aga_lamX' is not one of simul_ind, simul_co, svo, sl, cga, "
+                   "aga, cga_lam<λ> or aga_lam<λ> (λ a number, e.g. aga_lam100, cga_lam0.5)")
+    assert "^(" not in msg and "\n" not in msg  # no raw regex, one line

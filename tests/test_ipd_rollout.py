@@ -219,3 +219,34 @@ def test_plot_writes_pdf(smoke_run, tmp_path):
     out = tmp_path / "fig.pdf"
     recip_plot.plot(paths, str(out), dict(SMOKE, rr_ylim=[-0.075, 0.15]))
     assert out.read_bytes()[:4] == b"%PDF"
+
+
+def _spiky_run(episodes=200) -> pd.DataFrame:
+    """An early spike to 0.6 in the first 10 episodes, then oscillations of amplitude 0.1."""
+    ep = pd.Series(range(episodes))
+    rr = 0.1 * (ep / 7.0).map(math.sin)
+    rr[3:8] = [0.3, 0.5, 0.6, 0.45, 0.2]
+    return pd.DataFrame({"episode": ep, "recip_rr_mean": rr, "p_coop_recip": 0.5, "p_coop_nl": 0.5, "seed": 0})
+
+
+def test_rr_axis_leaves_out_the_early_spike_and_says_so():
+    run = _spiky_run()
+    lo, hi, note = recip_plot.rr_limits(run.episode, run.recip_rr_mean)
+    assert 0.099 <= hi < 0.2  # shows the later oscillations in full, well below the spike
+    assert -0.2 < lo <= -0.099
+    assert note == f"axis clipped at {hi:.3g}; early spike to 0.6 not shown"
+    calm = run.assign(recip_rr_mean=0.1 * (run.episode / 7.0).map(math.sin))
+    assert recip_plot.rr_limits(calm.episode, calm.recip_rr_mean)[2] == ""  # nothing clipped: no note
+
+
+def test_plot_clips_the_left_axis_by_default_and_notes_it(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(recip_plot, "save_pdf", lambda fig, out: saved.append(fig))
+    p = tmp_path / "ipd_0.parquet"
+    results.write(_spiky_run(), p, {"seed": 0})
+    recip_plot.plot([str(p)], str(tmp_path / "fig.pdf"), dict(SMOKE, episodes=200))
+    ax = saved[0].axes[0]
+    assert ax.get_ylim()[1] < 0.2
+    assert ax.get_title(loc="right").startswith("axis clipped at") and "0.6 not shown" in ax.get_title(loc="right")
+    recip_plot.plot([str(p)], str(tmp_path / "fig.pdf"), dict(SMOKE, rr_ylim=[-0.075, 0.15]))
+    assert saved[1].axes[0].get_ylim() == (-0.075, 0.15) and saved[1].axes[0].get_title(loc="right") == ""

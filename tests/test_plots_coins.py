@@ -106,6 +106,13 @@ def test_fig1_payoffs_pdf_and_numbers(tmp_path):
         assert tuple(coins.loc[event]) == values
 
 
+def test_fig1_payoffs_labels_every_panel(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(rc, "_save", lambda fig, out: saved.append(fig))
+    rc.fig1_payoffs([], str(tmp_path / "fig1.pdf"), {})
+    assert [ax.get_title()[:3] for ax in saved[0].axes] == ["(a)", "(b)", "(c)"]
+
+
 # ----------------------------------------------------------------------------- curve
 
 
@@ -171,6 +178,9 @@ def test_hyperparameters_table_follows_cfg(table_cfg, tmp_path):
     rc.hyperparameters([], str(out), table_cfg)
     _pdf(out)
     assert out.with_suffix(".tex").read_text().startswith(r"\begin{table}")
+    assert "used at an unnamed scale" in out.with_suffix(".tex").read_text()
+    rc.hyperparameters([], str(out), {**table_cfg, "scale": "smoke"})
+    assert r"\caption{Reciprocators hyper-parameters used at the smoke scale" in out.with_suffix(".tex").read_text()
     csv = pd.read_csv(out.with_suffix(".csv"), dtype=str, keep_default_na=False)
     assert list(csv.columns) == ["table", "parameter", "IPD-Analytic", "IPD-Rollout", "Coins"]
     assert set(csv.table.str[0]) == {"A", "B", "D"}

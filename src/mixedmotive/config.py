@@ -64,6 +64,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} must be {'<=' if v == 'maximum' else '<'} {error.validator_value}"
     if v in ("additionalProperties", "unevaluatedProperties"):
         return "unknown key (check its spelling against config/config.yaml)"
+    if v == "pattern" and "description" in error.schema:  # the allowed forms in words, not the regex
+        return f"{error.instance!r} is not one of {error.schema['description']}"
     return error.message
 
 

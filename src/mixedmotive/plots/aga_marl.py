@@ -15,7 +15,7 @@ import seaborn as sns  # noqa: E402
 from .. import results  # noqa: E402
 from ..agents.mappo import parse_variant  # noqa: E402
 from ..analysis.marl import final_values  # noqa: E402
-from ..analysis.metrics import fmt_pm, mean_std  # noqa: E402
+from ..analysis.metrics import fmt_pm, mean_sem  # noqa: E402
 from .footer import save_pdf  # noqa: E402
 from .style import label  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402
@@ -100,6 +100,14 @@ def fig3(inputs, out, cfg: dict) -> None:
     _save(fig, out)
 
 
+UNDEFINED_E = "undefined (Σr ≤ 0)"
+
+
+def _mean_sem_cell(values: pd.Series, digits: int, undefined: str) -> str:
+    """'mean ± SEM' over the seeds with a value; ``undefined`` when no seed has one."""
+    return fmt_pm(*mean_sem(values), digits=digits) if values.notna().any() else undefined
+
+
 def table2_frame(t: pd.DataFrame, fraction: float, games=None) -> pd.DataFrame:
     rows = []
     games = [g for g in games if g in set(t.game)] if games else sorted(set(t.game), key=lambda g: g != "harvest")
@@ -111,8 +119,8 @@ def table2_frame(t: pd.DataFrame, fraction: float, games=None) -> pd.DataFrame:
             e = e[e.variant == v]["equality"]
             sw = finals[g, "collective"]
             sw = sw[sw.variant == v]["collective"]
-            row[f"{g.capitalize()} E"] = fmt_pm(*mean_std(e))
-            row[f"{g.capitalize()} collective return"] = fmt_pm(*mean_std(sw), digits=1)
+            row[f"{g.capitalize()} E"] = _mean_sem_cell(e, 3, UNDEFINED_E)
+            row[f"{g.capitalize()} collective return"] = _mean_sem_cell(sw, 1, "no data")
             row[f"{g.capitalize()} seeds"] = f"{int(e.notna().sum())}/{len(e)}"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -122,11 +130,13 @@ def table2(inputs, out, cfg: dict) -> None:
     t = results.read_many(inputs)
     fraction = cfg["final_fraction"]
     write_table(table2_frame(t, fraction, cfg.get("games")), Path(out),
-                title="Table 2: average equality E in Harvest and Cleanup (mean ± std over seeds; higher is better)",
+                title="Table 2: average equality E in Harvest and Cleanup (mean ± SEM over seeds; higher is better)",
                 note=(f"{cfg.get('scale', '?')} scale; per run: mean over the last {fraction:.0%} of updates of the "
                       "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped; E < 0 when some "
                       "agents' returns are negative); "
-                      "seeds = runs with a defined E / runs; collective return = Σ_i episode return"))
+                      f"{UNDEFINED_E} = no episode in that window of any seed had a positive collective return; "
+                      "seeds = runs with a defined E / runs; collective return = Σ_i episode return; "
+                      "± SEM = std(ddof=1) / √n over seeds, left out with one seed"))
 
 
 def fig6(inputs, out, cfg: dict) -> None:
@@ -135,21 +145,22 @@ def fig6(inputs, out, cfg: dict) -> None:
     variants = variant_order(t.variant.unique())
     col = _colours(variants)
     smooth = _smooth(t)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
     for v in variants:
         for ax, column in zip(axes, ("win_rate", "return_mean")):
             _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v),
                    **_style(v, cfg.get("headline")))
-    axes[0].set(title="win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
-    axes[1].set(title="mean per-agent (selfish) return per episode", xlabel="environment steps")
+    axes[0].set(title="(a) win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
+    axes[1].set(title="(b) mean per-agent (selfish) return per episode", xlabel="environment steps")
     for ax in axes:
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=7)
+    shared = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}  # one legend for both panels
+    fig.legend(shared.values(), shared.keys(), loc="outside lower center", ncol=min(len(shared), 6), fontsize=8,
+               frameon=False)
     fig.suptitle(f"Selfish-MMM2 ({cfg.get('backend', 'embedded')} backend, {cfg.get('scale', '?')} scale; "
                  f"mean ± SEM over {t.groupby('variant').seed.nunique().min()} seeds, "
                  f"moving mean of {smooth} updates)", fontsize=10)
-    fig.tight_layout()
     _save(fig, out)
 
 

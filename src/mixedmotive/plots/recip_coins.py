@@ -348,11 +348,12 @@ def _grid_drawing(ax) -> None:
         ax.add_patch(Circle((c + 0.5, g - 0.5 - r), 0.18, facecolor="gold", edgecolor=colour, lw=3))
     ax.set(xlim=(-0.1, g + 0.1), ylim=(-0.1, g + 0.1), aspect="equal")
     ax.axis("off")
-    ax.set_title(f"{g}×{g} torus: agents (discs),\ncoins (rings, owner's colour)", fontsize=8)
+    ax.set_title(f"(c) Coins grid, {g}×{g} torus:\nagents (discs), coins\n(rings, owner's colour)", fontsize=10,
+                 y=-0.08, va="top")
 
 
 def fig1_payoffs(inputs, out, cfg: dict) -> None:
-    """(a) the IPD payoff matrix, (b) the Coins rewards (plus a sketch of the grid); inputs unused."""
+    """(a) the IPD payoff matrix, (b) the Coins rewards, (c) a sketch of the Coins grid; inputs unused."""
     ipd, coins = payoff_frames()
     fig = plt.figure(figsize=(11, 3.6), constrained_layout=True)
     gs = fig.add_gridspec(1, 3, width_ratios=[1.0, 1.35, 0.6])
@@ -470,9 +471,10 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
 
 def hyperparameters(inputs, out, cfg: dict) -> None:
     """tables/recip_hyperparameters.{pdf,csv,tex}; inputs unused."""
-    scale = f", scale {cfg['scale']}" if cfg.get("scale") else ""
+    scale = f"the {cfg['scale']} scale" if cfg.get("scale") else "an unnamed scale"
     write_table(hyperparameter_frame(cfg), Path(out),
-                title=f"Reciprocators hyper-parameters (Tables A: PPO, B: Reciprocator, D: MFOS in Coins{scale})",
+                title=(f"Reciprocators hyper-parameters used at {scale} (grouped as the paper's Tables A: PPO, "
+                       "B: Reciprocator, D: MFOS in Coins)"),
                 note=("— = not applicable. IPD-Analytic learners take exact policy-gradient steps (no PPO); "
                       "its buffer and target period count updates. Values are the live config "
                       "(sections recip_ipd_analytic, recip_ipd_rollout, recip_coins)."),

@@ -7,7 +7,11 @@ the period-``target_period`` saw-tooth of a stale baseline) solid.  Right axis:
 P(cooperate) of the Reciprocator (tab:blue) and of NL-PPO (tab:orange).
 
 Optional cfg keys: ``smooth`` (episodes), ``rr_ylim`` (left-axis limits, the paper's
-figure uses [-0.075, 0.15]; default: fitted to the data).
+figure uses [-0.075, 0.15]).  By default the left axis is fitted to the run after its first
+``SPIKE_FRACTION`` of episodes, between the ``1 - CLIP_QUANTILE`` and ``CLIP_QUANTILE``
+quantiles (see :func:`rr_limits`): the reciprocal reward spikes early (to ~0.5 while the
+baseline first lags the policies) and an axis fitted to that spike flattens the later
+oscillations; the panel then says where the axis is clipped and how far the spike went.
 """
 
 from __future__ import annotations
@@ -24,6 +28,29 @@ from .. import results  # noqa: E402
 from .footer import save_pdf  # noqa: E402
 
 RR_COLOUR, RECIP_COLOUR, NL_COLOUR = "silver", "tab:blue", "tab:orange"
+SPIKE_FRACTION = 0.1  # the first 10 % of episodes do not set the left axis
+CLIP_QUANTILE = 0.99
+
+
+def rr_limits(episode, rr) -> tuple[float, float, str]:
+    """Left-axis limits fitted to ``rr`` after the first episodes, and a note on what they clip ("" if nothing)."""
+    episode, rr = np.asarray(episode), np.asarray(rr, dtype=float)
+    finite = np.isfinite(rr)
+    if not finite.any():
+        return -0.1, 0.1, ""
+    early = episode < episode.min() + SPIKE_FRACTION * (episode.max() - episode.min() + 1)
+    late = rr[finite & ~early] if (finite & ~early).any() else rr[finite]
+    lo, hi = min(0.0, np.quantile(late, 1 - CLIP_QUANTILE)), max(0.0, np.quantile(late, CLIP_QUANTILE))
+    pad = 0.08 * ((hi - lo) or 1.0)
+    lo, hi = lo - pad, hi + pad
+    notes = []
+    top = int(np.nanargmax(rr))
+    if rr[top] > hi:
+        what = "early spike" if early[top] else "maximum"
+        notes.append(f"axis clipped at {hi:.3g}; {what} to {rr[top]:.3g} not shown")
+    if np.nanmin(rr) < lo:
+        notes.append(f"lower limit {lo:.3g}; minimum {np.nanmin(rr):.3g} not shown")
+    return lo, hi, "; ".join(notes)
 
 
 def plot(inputs, out, cfg: dict) -> None:
@@ -45,9 +72,11 @@ def plot(inputs, out, cfg: dict) -> None:
         line_rr, = ax.plot(ep, rr.rolling(smooth, center=True, min_periods=1).mean().to_numpy(), color=RR_COLOUR,
                            lw=1.8, label=f"Reciprocator mean $w\\,r^{{RR}}$ per step ({smooth}-ep. mean)")
         ax.axhline(0.0, color="0.6", lw=0.5, ls=":")
-        if cfg.get("rr_ylim") is not None:
-            ax.set_ylim(*cfg["rr_ylim"])
-        ax.set(xlabel="episode", ylabel="reciprocal reward per step", title=f"seed {seed}")
+        lo, hi, note = (*cfg["rr_ylim"], "") if cfg.get("rr_ylim") is not None else rr_limits(ep, rr)
+        ax.set_ylim(lo, hi)
+        ax.set(xlabel="episode", ylabel="reciprocal reward per step")
+        ax.set_title(f"seed {seed}", loc="left")
+        ax.set_title(note, loc="right", fontsize=7, color="0.3")
         right = ax.twinx()
         line_r, = right.plot(ep, run.p_coop_recip.to_numpy(), color=RECIP_COLOUR, lw=1.4, label="Reciprocator P(C)")
         line_n, = right.plot(ep, run.p_coop_nl.to_numpy(), color=NL_COLOUR, lw=1.4, label="NL-PPO P(C)")
