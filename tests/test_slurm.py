@@ -33,7 +33,7 @@ from helpers import copy_repo
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "tests" / "cluster" / "slurm_cluster.sh"
-TARGET = "figures/aga_fig4_public_goods_scatter.pdf"
+TARGET = "figures/smoke/aga_fig4_public_goods_scatter.pdf"  # outputs of the smoke scale
 TRAIN_RULE = "aga_public_goods"
 # training fan-out: METHODS x N_SEEDS jobs of TRAIN_RULE, then the figure (an aggregate of all of them)
 METHODS = ["simul_ind", "aga"]

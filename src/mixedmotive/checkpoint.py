@@ -62,7 +62,7 @@ import contextvars
 import os
 import random
 import time
-from contextlib import contextmanager
+from .context import bound
 from pathlib import Path
 
 import torch
@@ -224,14 +224,9 @@ def active() -> Checkpointer:
     return _ACTIVE.get() or Checkpointer(None, every_s=None)
 
 
-@contextmanager
 def activate(ckpt: Checkpointer):
-    """Install ``ckpt`` as :func:`active` for the duration of the block."""
-    token = _ACTIVE.set(ckpt)
-    try:
-        yield ckpt
-    finally:
-        _ACTIVE.reset(token)
+    """Install ``ckpt`` as :func:`active` for the duration of the ``with`` block."""
+    return bound(_ACTIVE, ckpt)
 
 
 # ---------------------------------------------------------------------- RNG states

@@ -62,7 +62,10 @@ def _footer(args, cfg: dict):
     """Install the footer (scale, commit) every figure and table of this call carries."""
     from .plots import footer
 
-    return footer.use(footer.text_for(args.scale or cfg.get("scale"), args.inputs))
+    import os
+
+    scale = args.scale or os.environ.get("MIXEDMOTIVE_SCALE") or cfg.get("scale")
+    return footer.use(footer.text_for(scale, args.inputs))
 
 
 def _plot(args) -> None:
@@ -125,7 +128,8 @@ def main(argv=None) -> None:
     for q, func in ((p, _plot), (c, _claims)):
         q.add_argument("--config-json", default="{}")
         q.add_argument("--out", required=True)
-        q.add_argument("--scale", default=None, help="scale named in the footer (default: the config's)")
+        q.add_argument("--scale", default=None, help="scale named in the footer (default: $MIXEDMOTIVE_SCALE, which the "
+                       "workflow sets, else the config's)")
         q.add_argument("inputs", nargs="*")
         q.set_defaults(func=func)
     m = sub.add_parser("costs", help="refresh workflow/costs.yaml (per-job seconds) from results' sidecars")

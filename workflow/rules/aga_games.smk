@@ -70,7 +70,7 @@ rule aga_fig1_trajectories:
     log:
         f"logs/{SCALE}/plots/aga_fig1_trajectories.log",
     shell:
-        PLOT_CLI + " aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig1_trajectories {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table1_public_goods:
@@ -85,7 +85,7 @@ rule aga_table1_public_goods:
     log:
         f"logs/{SCALE}/plots/aga_table1_public_goods.log",
     shell:
-        PLOT_CLI + " aga_table1_public_goods {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table1_public_goods {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 rule aga_fig4_public_goods_scatter:
@@ -100,7 +100,7 @@ rule aga_fig4_public_goods_scatter:
     log:
         f"logs/{SCALE}/plots/aga_fig4_public_goods_scatter.log",
     shell:
-        PLOT_CLI + " aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig4_public_goods_scatter {input} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
 rule aga_table3_runtime:
@@ -113,7 +113,7 @@ rule aga_table3_runtime:
     log:
         f"logs/{SCALE}/plots/aga_table3_runtime.log",
     shell:
-        PLOT_CLI + " aga_table3_runtime {input} --out {output.pdf} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table3_runtime {input} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [

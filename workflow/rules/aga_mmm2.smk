@@ -23,7 +23,7 @@ rule aga_fig5_mmm2_units:
     log:
         f"logs/{SCALE}/plots/aga_fig5_mmm2_units.log",
     shell:
-        PLOT_CLI + " aga_fig5_mmm2_units --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig5_mmm2_units --out {output} > {log} 2>&1"
 
 
 rule aga_mmm2:
@@ -63,7 +63,7 @@ rule aga_fig6_selfish_mmm2:
     log:
         f"logs/{SCALE}/plots/aga_fig6_selfish_mmm2.log",
     shell:
-        PLOT_CLI + " aga_fig6_selfish_mmm2 {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig6_selfish_mmm2 {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
@@ -77,7 +77,7 @@ rule aga_hyperparameters:
     log:
         f"logs/{SCALE}/plots/aga_hyperparameters.log",
     shell:
-        PLOT_CLI + " aga_hyperparameters"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_hyperparameters"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 

@@ -56,7 +56,7 @@ rule aga_fig3_ssd_curves:
     log:
         f"logs/{SCALE}/plots/aga_fig3_ssd_curves.log",
     shell:
-        PLOT_CLI + " aga_fig3_ssd_curves {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig3_ssd_curves {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
@@ -72,7 +72,7 @@ rule aga_table2_ssd_equality:
     log:
         f"logs/{SCALE}/plots/aga_table2_ssd_equality.log",
     shell:
-        PLOT_CLI + " aga_table2_ssd_equality {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table2_ssd_equality {input}"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 

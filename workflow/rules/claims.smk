@@ -12,7 +12,7 @@ rule claims:
     log:
         f"logs/{SCALE}/plots/claims.log",
     shell:
-        CLAIMS_CLI + " {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py claims {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
 ALL_OUTPUTS += [f"{TAB}/claims.pdf", f"{TAB}/claims.csv", f"{TAB}/claims.tex"]

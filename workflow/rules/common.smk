@@ -39,6 +39,9 @@ wildcard_constraints:
 # re-reads this file (also on a cluster), so the variable is set wherever a rule's shell command runs
 # (it is set here, not required from the user: no `envvars:` directive).
 os.environ.update(MIXEDMOTIVE_CHECKPOINT_EVERY_S=str(CFG.get("checkpoint_every_s", 60)))
+# The scale every figure and table names in its footer (mixedmotive.plots.footer): through the
+# environment too, so that the plot rules' shell commands stay plain strings.
+os.environ.update(MIXEDMOTIVE_SCALE=SCALE)
 
 
 onstart:
@@ -66,9 +69,6 @@ def reported(path, caption, category, exists=None):
     return report(path, caption=caption, category=category) if exists else path
 
 
-# plots and claims name their scale (and the commit) in a footer
-PLOT_CLI = f"python workflow/scripts/mixedmotive_cli.py plot --scale {SCALE}"
-CLAIMS_CLI = f"python workflow/scripts/mixedmotive_cli.py claims --scale {SCALE}"
 
 
 def seeds(name):

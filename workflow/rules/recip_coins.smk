@@ -51,7 +51,7 @@ rule recip_coins_figure:
     log:
         f"logs/{SCALE}/plots/{{figure}}.log",
     shell:
-        PLOT_CLI + " {wildcards.figure} {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot {wildcards.figure} {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
@@ -63,7 +63,7 @@ rule recip_fig1_payoffs:
     log:
         f"logs/{SCALE}/plots/recip_fig1_payoffs.log",
     shell:
-        PLOT_CLI + " recip_fig1_payoffs --out {output} > {log} 2>&1"
+        "python workflow/scripts/mixedmotive_cli.py plot recip_fig1_payoffs --out {output} > {log} 2>&1"
 
 
 rule recip_hyperparameters:
@@ -76,7 +76,7 @@ rule recip_hyperparameters:
     log:
         f"logs/{SCALE}/plots/recip_hyperparameters.log",
     shell:
-        PLOT_CLI + " recip_hyperparameters"
+        "python workflow/scripts/mixedmotive_cli.py plot recip_hyperparameters"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 

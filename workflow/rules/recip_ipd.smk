@@ -82,7 +82,7 @@ rule recip_table1_ipd_round_robin:
     log:
         f"logs/{SCALE}/plots/recip_table1_ipd_round_robin.log",
     shell:
-        PLOT_CLI + " recip_table1_ipd_round_robin {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot recip_table1_ipd_round_robin {input}"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
 
@@ -98,11 +98,28 @@ rule recip_fig2_ipd_rollout:
     log:
         f"logs/{SCALE}/plots/recip_fig2_ipd_rollout.log",
     shell:
-        PLOT_CLI + " recip_fig2_ipd_rollout {input}"
+        "python workflow/scripts/mixedmotive_cli.py plot recip_fig2_ipd_rollout {input}"
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
+rule recip_ipd_rollout_sensitivity:
+    input:
+        ROLLOUT_RESULTS,
+    output:
+        **table_outputs("recip_ipd_rollout_sensitivity", "../report/recip_ipd_rollout_sensitivity.rst", "Reciprocators"),
+    params:
+        cfg=as_arg({k: CFG["claims"][k] for k in ("smooth_episodes", "swing_amplitude", "min_swings",
+                                                  "rollout_sensitivity_windows", "rollout_sensitivity_amplitudes")}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_ipd_rollout_sensitivity.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_ipd_rollout_sensitivity {input} --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
 ALL_OUTPUTS += [
+    *table("recip_ipd_rollout_sensitivity"),
     *table("recip_table1_ipd_round_robin"),
     f"{FIG}/recip_fig2_ipd_rollout.pdf",
 ]

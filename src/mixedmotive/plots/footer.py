@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextvars
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
+from ..context import bound
 from ..results import _atomic_write, git_sha, sidecar
 
 _TEXT: contextvars.ContextVar[str] = contextvars.ContextVar("footer", default="")
@@ -49,13 +49,9 @@ def current() -> str:
     return _TEXT.get()
 
 
-@contextmanager
 def use(text: str):
-    token = _TEXT.set(text)
-    try:
-        yield text
-    finally:
-        _TEXT.reset(token)
+    """Stamp ``text`` on every figure and table saved inside the ``with`` block."""
+    return bound(_TEXT, text)
 
 
 def _freeze_layout(fig, renderer) -> None:
