@@ -370,7 +370,8 @@ def test_c6_boundary_and_failure(registry, cfg):
 
 def test_evaluate_all_reproduced(cfg):
     table = evaluate(all_frames(), cfg)
-    assert list(table.columns) == ["id", "paper", "source", "claim", "statistic", "threshold", "verdict", "detail"]
+    assert list(table.columns) == ["id", "paper", "source", "claim", "statistic", "threshold", "verdict", "detail",
+                                   "decisions"]
     aga = table[table.id.isin(AGA_IDS)].set_index("id")
     assert set(aga.index) == AGA_IDS
     assert (aga.verdict == "reproduced").all(), aga.verdict.to_dict()
@@ -505,3 +506,16 @@ def test_table3_shows_median_and_iqr(tmp_path):
     assert (aga["step time (ms)"], aga["step time IQR (ms)"]) == ("0.700", "0.630–0.770")
     assert aga["duration IQR (s)"] == "0.013–0.015"
     assert "ratio IQR" in out.with_suffix(".tex").read_text()
+
+
+def test_every_claim_names_decision_entries_that_exist():
+    import re
+
+    from mixedmotive.analysis.claims import DECISIONS
+    from mixedmotive.config import ROOT
+
+    entries = set(re.findall(r"^\| ([A-Z]\d+) \|", (ROOT / "docs" / "decisions.md").read_text(), flags=re.M))
+    registry = load_registry()
+    assert set(DECISIONS) == set(registry), set(DECISIONS) ^ set(registry)
+    for cid, names in DECISIONS.items():
+        assert names and set(names) <= entries, (cid, set(names) - entries)

@@ -37,6 +37,18 @@ class Claim:
 
 REGISTRY: dict[str, Claim] = {}
 
+#: the docs/decisions.md entries that explain each claim's set-up and verdict (tested to exist)
+DECISIONS = {
+    "AGA-C2a": ("G1", "D1", "D3"), "AGA-C2b": ("D1", "D8"),
+    "AGA-C3a": ("G9", "D2", "D4"), "AGA-C3b": ("D2", "D4"), "AGA-C3c": ("D2", "D4"),
+    "AGA-C6": ("D7", "D8"),
+    **{f"AGA-C4-{g}-{t}": ("A1", "A5", "A7", "A8", "A9") for g in ("harvest", "cleanup") for t in ("E", "SW")},
+    "AGA-C5-win": ("A5", "A7", "A9", "A10"), "AGA-C5-return": ("A5", "A7", "A9", "A10"),
+    "RECIP-C2a": ("R1", "R2", "R3", "R5", "R6"), "RECIP-C2b": ("R1", "R2", "R3"),
+    "RECIP-C3": ("R8", "R9", "R10"),
+    **{c: ("C4", "C5", "C6", "C9") for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
+}
+
 #: modules that register claims when imported
 CLAIM_MODULES = (
     "mixedmotive.analysis.aga_claims",
@@ -83,6 +95,7 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
         else:
             row.update(statistic="", threshold="", verdict="not run",
                        detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
+        row["decisions"] = ", ".join(DECISIONS.get(c.id, ()))
         rows.append(row)
     return pd.DataFrame(rows)
 
