@@ -50,8 +50,8 @@ def _curve(ax, frame, column, colour, smooth, **kw) -> bool:
     per_seed = per_seed.rolling(smooth, min_periods=1).mean()
     if per_seed.notna().sum().sum() == 0:
         return False
-    mean = per_seed.mean(1)
-    sem = per_seed.std(1, ddof=1) / np.sqrt(per_seed.notna().sum(1)) if per_seed.shape[1] > 1 else None
+    mean = per_seed.mean(axis=1)
+    sem = per_seed.std(axis=1, ddof=1) / np.sqrt(per_seed.notna().sum(axis=1)) if per_seed.shape[1] > 1 else None
     ax.plot(mean.index, mean.values, color=colour, **kw)
     if sem is not None:
         ax.fill_between(mean.index, (mean - sem).values, (mean + sem).values, color=colour, alpha=0.15, lw=0)
