@@ -78,3 +78,20 @@ def test_check_names_the_changed_training_files(tmp_path):
     row = {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]
     assert row["status"] == "stale" and "src/mixedmotive/agents/mappo.py" in row["reasons"]
     assert "no raw results" not in row["reasons"]
+
+
+def test_collect_copies_outputs_sidecars_and_small_raw_tables(tmp_path):
+    results, outputs, dest = tmp_path / "results", tmp_path / "out", tmp_path / "dest"
+    for name, size in (("small", 10), ("big", snapshot.RAW_MAX_BYTES + 1)):
+        d = results / "exp" / name
+        d.mkdir(parents=True)
+        (d / "seed0.parquet").write_bytes(b"x" * size)
+        (d / "seed0.json").write_text("{}")
+    (outputs / "figures").mkdir(parents=True)
+    (outputs / "tables").mkdir()
+    (outputs / "figures" / "f.pdf").write_bytes(b"%PDF")
+    (outputs / "tables" / "t.csv").write_text("a\n1\n")
+    dest.mkdir()
+    snapshot.collect(results, dest, outputs)
+    got = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+    assert got == ["f.pdf", "raw/exp/big/seed0.json", "raw/exp/small/seed0.json", "raw/exp/small/seed0.parquet", "t.csv"]

@@ -150,15 +150,19 @@ def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", re
     return rows
 
 
+RAW_MAX_BYTES = 1_000_000  # larger raw tables (Fig. 1's trajectories, ~15 MB each) stay out; their sidecars go in
+
+
 def collect(results: Path = ROOT / "results" / "default", dest: Path = ROOT / "docs" / "results",
             outputs: Path = ROOT) -> list[Path]:
-    """Copy the default-scale figures and tables, and the raw results (parquet + sidecars) under ``raw/``."""
+    """Copy the default-scale figures and tables, and under ``raw/`` every provenance sidecar and every raw
+    table of at most :data:`RAW_MAX_BYTES` (the check needs only the sidecars)."""
     copied = []
     for pattern in ("figures/*.pdf", "tables/*.pdf", "tables/*.csv", "tables/*.tex"):
         for src in sorted(Path(outputs).glob(pattern)):
             copied.append(Path(shutil.copy2(src, Path(dest) / src.name)))
     for src in sorted(Path(results).rglob("*")):
-        if src.suffix in (".parquet", ".json"):
+        if src.suffix == ".json" or (src.suffix == ".parquet" and src.stat().st_size <= RAW_MAX_BYTES):
             target = Path(dest) / "raw" / src.relative_to(results)
             target.parent.mkdir(parents=True, exist_ok=True)
             copied.append(Path(shutil.copy2(src, target)))
