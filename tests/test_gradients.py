@@ -839,3 +839,129 @@ def test_paper_game_batched_over_points(method, param_shape):
             expected, lam_s = ref_sga(xi, Hg, 0.6, True)
         np.testing.assert_allclose(got[k], expected, **TOL)
         assert float(info.lam[k]) == lam_s
+
+
+# ------------------------------------------- 9. AgA's ablation options (docs/decisions.md A12)
+
+
+def _tensor_slices(layout) -> list[slice]:
+    out, k = [], 0
+    for entry in layout:
+        for shape in _shapes(entry):
+            out.append(slice(k, k + _numel(shape)))
+            k += _numel(shape)
+    return out
+
+
+def ref_aga_options(game: QuadGame, w, lam, sign="global", hamiltonian=True, normalise="none"):
+    """Hand formula of every AgA reading: (direction, signed lambda per player)."""
+    xi, xi_c, Hc = game.xi(w), game.xi_c(w), game.Hc()
+    g = Hc @ xi_c
+
+    def s(c, x, h):
+        return _sign((c @ h) * (x @ h + h @ h))
+
+    blocks = game.blocks
+    if sign == "off":
+        lam_p = [abs(lam)] * game.n
+    elif sign == "global":
+        lam_p = [abs(lam) * s(xi_c, xi, g)] * game.n
+    else:
+        lam_p = [abs(lam) * s(xi_c[b], xi[b], g[b]) for b in blocks]
+
+    def rescale(v):
+        if normalise == "none":
+            return v
+        if normalise == "global":
+            return v * np.linalg.norm(xi_c) / np.linalg.norm(v)
+        out = v.copy()
+        for sl in _tensor_slices(game.layout):
+            out[sl] = v[sl] * np.linalg.norm(xi_c[sl]) / np.linalg.norm(v[sl])
+        return out
+
+    adj = rescale(xi) + (rescale(g) if hamiltonian else 0.0)
+    out = xi_c.copy()
+    for b, l in zip(blocks, lam_p):
+        out[b] += l * adj[b]
+    return out, lam_p
+
+
+AGA_OPTION_CASES = [
+    dict(sign="off"),
+    dict(hamiltonian=False),
+    dict(sign="off", hamiltonian=False),
+    dict(sign="per_player"),
+    dict(normalise="global"),
+    dict(normalise="per_tensor"),
+    dict(sign="per_player", hamiltonian=False, normalise="global"),
+]
+
+
+def _aga_kwargs(opts):
+    return {f"aga_{k}": v for k, v in opts.items()}
+
+
+@pytest.mark.parametrize("opts", AGA_OPTION_CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_aga_options_match_hand_formulas(opts, seed):
+    game = random_game(seed, LAYOUT4)
+    w = _near(seed + 40, game.d)
+    got, info = run_engine(game, w, "aga", lam=-2.5, **_aga_kwargs(opts))
+    expected, lam_p = ref_aga_options(game, w, -2.5, **opts)
+    np.testing.assert_allclose(got, expected, **TOL)
+    lam = info.lam.numpy().reshape(-1)
+    if opts.get("sign") == "per_player":
+        np.testing.assert_array_equal(lam, lam_p)
+    else:
+        assert lam.shape == (1,) and lam[0] == lam_p[0]
+
+
+def test_aga_per_player_signs_differ_and_global_default_is_unchanged():
+    """Some random game has players whose own-block signs disagree; the defaults are the paper's formula."""
+    for seed in range(20):
+        game = random_game(seed, LAYOUT4)
+        w = _near(seed + 40, game.d)
+        _, lam_p = ref_aga_options(game, w, 1.0, sign="per_player")
+        if len(set(lam_p)) > 1:
+            break
+    else:
+        raise AssertionError("no game with differing per-player signs")
+    default, _ = run_engine(game, w, "aga", lam=1.0)
+    explicit, _ = run_engine(game, w, "aga", lam=1.0, aga_sign="global", aga_hamiltonian=True, aga_normalise="none")
+    np.testing.assert_array_equal(default, explicit)
+    np.testing.assert_allclose(default, ref_aga(game.xi(w), game.xi_c(w), game.Hc(), 1.0)[0], **TOL)
+    per_player, _ = run_engine(game, w, "aga", lam=1.0, aga_sign="per_player")
+    assert np.abs(per_player - default).max() > 1e-3
+
+
+def test_aga_extras_are_the_raw_pieces():
+    game = random_game(5, LAYOUT3)
+    w = _near(45, game.d)
+    _, info = run_engine(game, w, "aga", lam=1.0)
+    flat = {k: np.concatenate([t.detach().numpy().reshape(-1) for t in v]) for k, v in info.extras.items()}
+    np.testing.assert_allclose(flat["xi"], game.xi(w), **TOL)
+    np.testing.assert_allclose(flat["xi_c"], game.xi_c(w), **TOL)
+    np.testing.assert_allclose(flat["h_xi_c"], game.Hc() @ game.xi_c(w), **TOL)
+    _, info = run_engine(game, w, "aga", lam=1.0, aga_sign="off", aga_hamiltonian=False)
+    assert set(info.extras) == {"xi", "xi_c"}  # no Hessian-vector product needed, none taken
+    _, info = run_engine(game, w, "simul_ind")
+    np.testing.assert_allclose(np.concatenate([t.numpy().reshape(-1) for t in info.extras["xi"]]), game.xi(w), **TOL)
+
+
+@pytest.mark.parametrize("opts", [dict(sign="per_player"), dict(normalise="global"), dict(normalise="per_tensor")],
+                         ids=["per_player", "global", "per_tensor"])
+def test_aga_options_batched_equal_independent_games(opts):
+    games, W = _batch_of_games()
+    got, info = run_engine_batched(games, W, "aga", lam=0.8, **_aga_kwargs(opts))
+    for k, g in enumerate(games):
+        expected, lam_p = ref_aga_options(g, W[k], 0.8, **opts)
+        np.testing.assert_allclose(got[k], expected, **TOL)
+        if opts.get("sign") == "per_player":
+            np.testing.assert_array_equal(info.lam[:, k].numpy(), lam_p)
+
+
+@pytest.mark.parametrize("key,value", [("aga_sign", "local"), ("aga_normalise", "layer")])
+def test_aga_bad_option_raises_naming_it(key, value):
+    game = random_game(0, LAYOUT2)
+    with pytest.raises(ValueError, match=key):
+        run_engine(game, _near(1, game.d), "aga", lam=1.0, **{key: value})

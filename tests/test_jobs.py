@@ -48,8 +48,14 @@ def test_marl_jobs_read_their_variant_settings_only():
     svo = job_settings("aga_mmm2", CFG, "svo")["mappo"]
     assert "cga_lam" in cga and "cga_lam" not in aga and "svo_angle_deg" not in aga
     assert {"svo_angle_deg", "svo_weight"} <= set(svo) and "sl_self_interest" not in svo
-    shared = set(CFG["aga_ssd"]["mappo"]) - {"cga_lam", "svo_angle_deg", "svo_weight", "sl_self_interest"}
+    only = {"cga_lam", "svo_angle_deg", "svo_weight", "sl_self_interest", "aga_sign", "aga_hamiltonian",
+            "aga_normalise", "collective", "sgd_lr"}
+    shared = set(CFG["aga_ssd"]["mappo"]) - only
     assert shared <= set(aga) and shared <= set(cga)
+    assert {"aga_sign", "aga_hamiltonian", "aga_normalise", "collective"} <= set(aga)
+    assert not {"aga_sign", "collective"} & set(cga)
+    assert "collective" in job_settings("aga_ssd", CFG, "harvest:simul_co")["mappo"]
+    assert "sgd_lr" not in aga  # read only with optimiser sgd
     assert "harvest_regrowth_window" in job_settings("aga_ssd", CFG, "harvest:simul_ind")
     assert "harvest_regrowth_window" not in job_settings("aga_ssd", CFG, "cleanup:simul_ind")
     assert job_settings("aga_mmm2", CFG, "simul_ind")["backend"] == CFG["mmm2_backend"]
@@ -88,3 +94,19 @@ def test_changing_another_methods_setting_leaves_a_job_unchanged():
 def test_unknown_experiment_is_an_error():
     with pytest.raises(KeyError, match="no job settings"):
         job_settings("nonsense", CFG, None)
+
+
+def test_ablation_job_is_the_games_section_with_the_variants_options():
+    base = job_settings("aga_ssd", CFG, "harvest:aga_lam100")
+    paper = job_settings("aga_ablation", CFG, "harvest:aga:x1")
+    assert {k: v for k, v in paper.items() if k != "variant"} == base and paper["variant"] == "aga_lam100"
+    no_h = job_settings("aga_ablation", CFG, "harvest:aga_no_hamiltonian:x1")
+    assert no_h["mappo"] == {**base["mappo"], "aga_hamiltonian": False}
+    sgd = job_settings("aga_ablation", CFG, "harvest:aga_sgd:x1")["mappo"]
+    assert sgd["optimiser"] == "sgd" and sgd["sgd_lr"] == CFG["aga_ssd"]["mappo"]["sgd_lr"]
+    simul = job_settings("aga_ablation", CFG, "cleanup:simul_ind:x4")
+    assert simul["variant"] == "simul_ind" and "aga_sign" not in simul["mappo"]
+    assert simul["updates"] == 4 * CFG["aga_ssd"]["updates"] and "harvest_regrowth_window" not in simul
+    mmm2 = job_settings("aga_ablation", CFG, "mmm2:aga_sign_off_no_hamiltonian:x1")
+    assert mmm2["backend"] == CFG["mmm2_backend"] and mmm2["updates"] == CFG["aga_mmm2"]["updates"]
+    assert mmm2["network"] == CFG["aga_mmm2"]["network"] and mmm2["mappo"]["aga_sign"] == "off"

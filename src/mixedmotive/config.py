@@ -99,8 +99,24 @@ def resolve(config: dict, scale: str | None = None) -> dict:
         raise ConfigError(f"invalid config: key 'scale': {scale!r} is not one of {', '.join(SCALES)}")
     # every scale is checked, so a typo in an override is caught before anybody runs that scale
     for other in [scale] + [s for s in SCALES if s != scale]:
-        validate(_merged(config, other), where=f"config at scale '{other}'")
+        merged = _merged(config, other)
+        validate(merged, where=f"config at scale '{other}'")
+        _check_ablation_names(merged, where=f"config at scale '{other}'")
     return _merged(config, scale)
+
+
+def _check_ablation_names(config: dict, where: str) -> None:
+    """Every variant the AgA ablation schedules is defined in ``aga_ablation.variants``."""
+    section = config.get("aga_ablation")
+    if not section:
+        return
+    lists = {f"aga_ablation.games.{g}": names for g, names in section["games"].items()}
+    lists["aga_ablation.trend.variants"] = section["trend"]["variants"]
+    for key, names in lists.items():
+        for name in names:
+            if name not in section["variants"]:
+                raise ConfigError(f"invalid {where}: key '{key}': {name!r} is not a variant defined in "
+                                  f"aga_ablation.variants ({', '.join(section['variants'])})")
 
 
 def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None) -> dict:

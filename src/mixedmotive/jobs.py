@@ -22,8 +22,10 @@ import copy
 SCHEDULING = ("methods", "variants", "games", "pairings", "agents", "n_seeds")
 PLOT_ONLY = ("plot_range", "smooth")
 
-# multi-agent PPO settings read by one method family only (agents/mappo.py)
-_MAPPO_ONLY = {"cga_lam": "cga", "svo_angle_deg": "svo", "svo_weight": "svo", "sl_self_interest": "sl"}
+# multi-agent PPO settings read by some method families only (agents/mappo.py)
+_MAPPO_ONLY = {"cga_lam": ("cga",), "svo_angle_deg": ("svo",), "svo_weight": ("svo",), "sl_self_interest": ("sl",),
+               "aga_sign": ("aga",), "aga_hamiltonian": ("aga",), "aga_normalise": ("aga",),
+               "collective": ("aga", "simul_co")}
 # settings of the differentiable-game sections read by one method only (experiments/game_descent.py)
 _GAME_ONLY = {"sga_align": "sga", "svo": "svo"}
 
@@ -49,9 +51,28 @@ def _game_method(section: dict, method: str) -> dict:
 def _mappo_variant(section: dict, variant: str, game: str | None = None) -> dict:
     method = variant.partition("_lam")[0]  # aga_lam100 -> aga (agents.mappo.parse_variant; no torch import here)
     out = _strip(section)
-    out["mappo"] = {k: v for k, v in out["mappo"].items() if _MAPPO_ONLY.get(k, method) == method}
+    out["mappo"] = {k: v for k, v in out["mappo"].items() if method in _MAPPO_ONLY.get(k, (method,))}
+    if out["mappo"].get("optimiser", "adam") != "sgd":
+        out["mappo"].pop("sgd_lr", None)
     if game is not None and game != "harvest":
         out.pop("harvest_regrowth_window", None)
+    return out
+
+
+def _ablation_run(cfg: dict, method: str) -> dict:
+    """aga_ablation ``<game>:<variant>:x<multiplier>``: the game's own section (aga_ssd for
+    harvest/cleanup, aga_mmm2 for mmm2) with the variant's options and the budget multiplied."""
+    game, name, mult = method.split(":")
+    section = cfg["aga_ablation"]
+    options = dict(section["variants"][name])
+    engine_method = options.pop("method")
+    variant = f"aga_lam{section['lam']:g}" if engine_method == "aga" else engine_method
+    base = copy.deepcopy(cfg["aga_mmm2" if game == "mmm2" else "aga_ssd"])
+    base["mappo"].update(options)
+    out = _mappo_variant(base, variant, None if game == "mmm2" else game)
+    out.update(variant=variant, updates=base["updates"] * int(mult.lstrip("x")))
+    if game == "mmm2":
+        out["backend"] = cfg["mmm2_backend"]
     return out
 
 
@@ -75,7 +96,8 @@ def _ipd_match(section: dict, pair: str) -> dict:
 def job_settings(experiment: str, cfg: dict, method: str | None = None) -> dict:
     """What job (``experiment``, ``method``) reads from the resolved config ``cfg`` (all sections).
 
-    ``method`` is the job's wildcard: a method (AgA games), ``<game>:<variant>`` (aga_ssd), a
+    ``method`` is the job's wildcard: a method (AgA games), ``<game>:<variant>`` (aga_ssd),
+    ``<game>:<ablation variant>:x<budget multiplier>`` (aga_ablation), a
     variant (aga_mmm2), a pairing (recip_coins, recip_ipd_analytic) or an agent (recip_ipd_meta).
     """
     common = {"scale": cfg["scale"], "device": cfg["device"]}
@@ -89,6 +111,8 @@ def job_settings(experiment: str, cfg: dict, method: str | None = None) -> dict:
         out = _mappo_variant(cfg[experiment], variant, game)
     elif experiment == "aga_mmm2":
         out = {**_mappo_variant(cfg[experiment], method), "backend": cfg["mmm2_backend"]}
+    elif experiment == "aga_ablation":
+        out = _ablation_run(cfg, method)
     elif experiment == "recip_ipd_meta":
         out, common = {method: copy.deepcopy(cfg["recip_ipd_analytic"][method])}, {**common, "device": "cpu"}
     elif experiment == "recip_ipd_analytic":

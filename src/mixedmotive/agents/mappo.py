@@ -69,6 +69,13 @@ class MAPPOConfig:
     svo_angle_deg: float = 45.0
     svo_weight: float = 0.2
     sl_self_interest: float = 0.5
+    # AgA's readings and ablations (docs/decisions.md A12); the defaults are the paper's reading
+    aga_sign: str = "global"        # global | per_player (one sign per agent) | off (lambda' = +|lambda|)
+    aga_hamiltonian: bool = True    # False: H_c xi_c left out of the mix
+    aga_normalise: str = "none"     # none | global | per_tensor: xi and H_c xi_c rescaled to ||xi_c|| first
+    collective: str = "mean"        # mean | sum over agents of the collective surrogates
+    optimiser: str = "adam"         # adam (lr) | sgd (sgd_lr; divided by 1 + |lam| for AgA) for the actors
+    sgd_lr: float = 0.05
 
 
 def mappo_config(section: dict) -> MAPPOConfig:
@@ -115,6 +122,10 @@ class AgentActors(nn.Module):
 
     def agent_params(self) -> list[list[torch.Tensor]]:
         return [list(p.values()) for p in self.agents]
+
+    def layer_names(self) -> list[str]:
+        """The layer of every tensor of one agent's :meth:`agent_params`: ``conv``, ``l0``, ``l1``, ..."""
+        return ["conv" if k.startswith("conv") else f"l{k[1:]}" for k in self.agents[0].keys()]
 
     def _stack(self, name):
         return torch.stack([p[name] for p in self.agents])
@@ -216,7 +227,7 @@ def shape_rewards(method: str, rewards: torch.Tensor, cfg: MAPPOConfig) -> torch
 
 # ---------------------------------------------------------------------------- losses
 def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entropy_coef: float,
-                 cross_terms: bool) -> dict:
+                 cross_terms: bool, collective: str = "mean") -> dict:
     """Actor losses of one batch: ``own`` and ``boxed`` (lists of N per-agent scalars) and ``collective``.
 
     ``logits`` (M, N, A), ``actions`` / ``old_logp`` / ``adv_ind`` (M, N), ``adv_col`` (M,).
@@ -224,8 +235,12 @@ def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entro
     parameters only); ``boxed``: the same times the magic box of the others' log-probs (same
     values and same own-parameter gradients, plus the cross-agent Hessian blocks; equal to
     ``own`` without ``cross_terms``); ``collective``: the boxed surrogates with the
-    collective advantage, averaged over agents (summed without ``cross_terms``).
+    collective advantage, averaged over agents (summed without ``cross_terms``), so that its
+    gradient is the collective policy gradient; ``collective='sum'`` multiplies those surrogates
+    by N (the sum over agents of the boxed surrogates).  The entropy bonuses are summed either way.
     """
+    if collective not in ("mean", "sum"):
+        raise ValueError(f"collective must be 'mean' or 'sum', got {collective!r}")
     dist = torch.distributions.Categorical(logits=logits)
     logp = dist.log_prob(actions)
     ratio = torch.exp(logp - old_logp)
@@ -237,13 +252,14 @@ def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entro
         return torch.minimum(ratio * adv, clipped * adv)
 
     own = -surrogate(adv_ind).mean(0) - entropy_coef * entropy
+    scale = n if collective == "sum" else 1
     if not cross_terms:
-        col = -surrogate(adv_col.unsqueeze(1)).mean(0).sum() - entropy_coef * entropy.sum()
+        col = -scale * surrogate(adv_col.unsqueeze(1)).mean(0).sum() - entropy_coef * entropy.sum()
         return {"own": list(own.unbind(0)), "boxed": list(own.unbind(0)), "collective": col}
     others = logp.sum(1, keepdim=True) - logp
     box = torch.exp(others - others.detach())
     boxed = -(surrogate(adv_ind) * box).mean(0) - entropy_coef * entropy
-    col = -(surrogate(adv_col.unsqueeze(1)) * box).mean(0).sum() / n - entropy_coef * entropy.sum()
+    col = -(surrogate(adv_col.unsqueeze(1)) * box).mean(0).sum() * scale / n - entropy_coef * entropy.sum()
     return {"own": list(own.unbind(0)), "boxed": list(boxed.unbind(0)), "collective": col}
 
 
@@ -260,7 +276,13 @@ class MAPPO:
         self.actors = AgentActors(n_agents, obs_shape, n_actions, actor_hidden, actor_channels).to(device)
         self.critic = CentralCritic(state_shape, n_agents + 1, critic_hidden, critic_channels).to(device)
         self.value_norm = RunningNorm(n_agents + 1).to(device)
-        self.actor_opt = torch.optim.Adam(self.actors.parameters(), lr=cfg.lr, eps=1e-5)
+        if cfg.optimiser == "adam":
+            self.actor_opt = torch.optim.Adam(self.actors.parameters(), lr=cfg.lr, eps=1e-5)
+        elif cfg.optimiser == "sgd":  # AgA's direction xi_c + lam'(xi + H_c xi_c) is ~(1 + |lam|) x Simul-Ind's
+            lr = cfg.sgd_lr / (1 + abs(self.lam)) if self.method == "aga" else cfg.sgd_lr
+            self.actor_opt = torch.optim.SGD(self.actors.parameters(), lr=lr)
+        else:
+            raise ValueError(f"optimiser must be 'adam' or 'sgd', got {cfg.optimiser!r}")
         self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr, eps=1e-5)
 
     # ------------------------------------------------------------------ acting
@@ -287,9 +309,32 @@ class MAPPO:
         """
         engine_method = ENGINE_METHOD[self.method]
         cross = engine_method == "cga" and self.cfg.cross_terms
+        cfg = self.cfg
         return direction(engine_method, losses["boxed"] if cross else losses["own"], self.actors.agent_params(),
                          self.lam, losses["collective"] if self.method in NEEDS_COLLECTIVE else None,
-                         separable=not cross, info=info)
+                         separable=not cross, aga_sign=cfg.aga_sign, aga_hamiltonian=cfg.aga_hamiltonian,
+                         aga_normalise=cfg.aga_normalise, info=info)
+
+    def gradient_norms(self, extras: dict) -> dict:
+        """Per-layer norms (over all agents) of the engine's pieces, and the share of coordinates
+        where |H_c xi_c| > |xi|: ``norm_xi_<layer>``, ``norm_xi_c_<layer>``, ``norm_h_xi_c_<layer>``,
+        ``h_gt_xi_<layer>`` (NaN where the method does not compute that piece)."""
+        names = self.actors.layer_names() * self.n_agents
+        layers = list(dict.fromkeys(names))
+        out = {}
+        for piece in ("xi", "xi_c", "h_xi_c"):
+            vecs = extras.get(piece)
+            for layer in layers:
+                out[f"norm_{piece}_{layer}"] = math.nan if vecs is None else math.sqrt(
+                    sum(float((v * v).sum()) for v, n in zip(vecs, names) if n == layer))
+        for layer in layers:
+            if "xi" in extras and "h_xi_c" in extras:
+                pairs = [(x, h) for x, h, n in zip(extras["xi"], extras["h_xi_c"], names) if n == layer]
+                out[f"h_gt_xi_{layer}"] = (sum(float((h.abs() > x.abs()).sum()) for x, h in pairs)
+                                           / sum(x.numel() for x, _ in pairs))
+            else:
+                out[f"h_gt_xi_{layer}"] = math.nan
+        return out
 
     def update(self, batch: dict) -> dict:
         """One PPO update on a rollout.
@@ -314,15 +359,16 @@ class MAPPO:
         actions, old_logp = batch["actions"].flatten(0, 1), batch["logp"].flatten(0, 1)
         avail = batch["avail"].flatten(0, 1) if "avail" in batch else None
         params = [p for ps in self.actors.agent_params() for p in ps]
-        lam_signs = []
+        lam_signs, norms = [], []
         for _ in range(cfg.epochs):
             logits = self.actors(obs, avail)
             losses = actor_losses(logits, actions, old_logp, adv[:, :N], adv[:, N], cfg.clip,
-                                  cfg.entropy_coef, cfg.cross_terms)
+                                  cfg.entropy_coef, cfg.cross_terms, cfg.collective)
             info = DirectionInfo()
             d = self.direction(losses, info)
             if info.lam is not None:
-                lam_signs.append(float(torch.sign(info.lam)))
+                lam_signs.extend(torch.sign(info.lam).reshape(-1).tolist())
+            norms.append(self.gradient_norms(info.extras))
             for p, g in zip(params, (g for gs in d for g in gs)):
                 p.grad = g.detach()
             nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
@@ -337,9 +383,10 @@ class MAPPO:
             ent = torch.distributions.Categorical(logits=logits).entropy().mean()
         out = {"value_loss": float(value_loss.detach()), "entropy": float(ent),
                "policy_loss": float(sum(losses["own"]).detach()) / N}
-        if lam_signs:
+        if lam_signs:  # shares over epochs (and agents, for one sign per agent)
             out["lam_positive"] = sum(s > 0 for s in lam_signs) / len(lam_signs)
             out["lam_zero"] = sum(s == 0 for s in lam_signs) / len(lam_signs)
+        out.update({k: sum(n[k] for n in norms) / len(norms) for k in norms[0]})  # means over the epochs
         return out
 
     def state_dict(self) -> dict:

@@ -1,6 +1,6 @@
 """Experiments: ``run(cfg, method, seed, device) -> DataFrame`` per experiment name."""
 
-from . import (aga_diffgame, aga_mmm2, aga_ssd, aga_public_goods, aga_runtime, recip_coins, recip_ipd_analytic, recip_ipd_meta,
+from . import (aga_ablation, aga_diffgame, aga_mmm2, aga_ssd, aga_public_goods, aga_runtime, recip_coins, recip_ipd_analytic, recip_ipd_meta,
                recip_ipd_rollout)
 
 EXPERIMENTS = {
@@ -9,6 +9,7 @@ EXPERIMENTS = {
     "aga_runtime": aga_runtime.run,
     "aga_ssd": aga_ssd.run,
     "aga_mmm2": aga_mmm2.run,
+    "aga_ablation": aga_ablation.run,
     "recip_ipd_meta": recip_ipd_meta.run,
     "recip_ipd_analytic": recip_ipd_analytic.run,
     "recip_ipd_rollout": recip_ipd_rollout.run,

@@ -29,6 +29,12 @@ Tensor = torch.Tensor
 
 METHODS = ("simul_ind", "simul_co", "cga", "sga", "aga", "svo", "sl")
 
+#: AgA's readings (docs/decisions.md A12): where the sign of lambda comes from, and how xi and
+#: H_c xi_c are scaled before lambda mixes them.
+AGA_SIGNS = ("global", "per_player", "off")
+AGA_NORMALISE = ("none", "global", "per_tensor")
+_NORM_EPS = 1e-12
+
 #: Balduzzi et al. (2018), Algorithm 1: sign(<xi, grad H><A^T xi, grad H>/d + eps).
 SGA_ALIGN_EPS = 0.1
 
@@ -37,7 +43,9 @@ SGA_ALIGN_EPS = 0.1
 class DirectionInfo:
     """Diagnostics of one ``direction`` call (filled in place when passed)."""
 
-    lam: Tensor | None = None  # the signed lambda actually used (per game if batched)
+    lam: Tensor | None = None  # the signed lambda actually used (per game if batched; per player for per_player)
+    # the raw pieces, flat lists of detached tensors in parameter order (filled when computed):
+    # "xi" (individual gradients), "xi_c" (collective gradient), "h_xi_c" (H_c xi_c)
     extras: dict = field(default_factory=dict)
 
 
@@ -147,6 +155,57 @@ def _sign(x: Tensor) -> Tensor:
     return torch.sign(x)
 
 
+def _rescaled(v: list[Tensor], ref: list[Tensor], how: str, batched: bool) -> list[Tensor]:
+    """``v`` rescaled to the norm of ``ref``: over all tensors (``global``, per game if batched)
+    or tensor by tensor (``per_tensor``); a zero ``v`` stays zero."""
+    if how == "none":
+        return v
+    if how == "global":
+        factor = (_dot(ref, ref, batched).sqrt() / (_dot(v, v, batched).sqrt() + _NORM_EPS))
+        return _scale(factor, v, batched)
+    out = []
+    for x, r in zip(v, ref):
+        nx, nr = _dot([x], [x], batched).sqrt(), _dot([r], [r], batched).sqrt()
+        out.append(_scale(nr / (nx + _NORM_EPS), [x], batched)[0])
+    return out
+
+
+def _aga(losses, players, flat, sizes, lam, collective_loss, batched, separable, sign, hamiltonian,
+         normalise, info):
+    """xi_c + lam' (xi + H_c xi_c) and its ablations (see :func:`direction`)."""
+    if sign not in AGA_SIGNS:
+        raise ValueError(f"aga_sign must be one of {', '.join(AGA_SIGNS)}, got {sign!r}")
+    if normalise not in AGA_NORMALISE:
+        raise ValueError(f"aga_normalise must be one of {', '.join(AGA_NORMALISE)}, got {normalise!r}")
+    need_h = hamiltonian or sign != "off"
+    xi_c = _grad(collective_loss.sum(), flat, create_graph=need_h)
+    xi = [g.detach() for g in sum(_individual(losses, players, create_graph=False, separable=separable), [])]
+    g = _hvp_of_half_norm(xi_c, flat) if need_h else None  # H_c xi_c
+    xi_c = [x.detach() for x in xi_c]
+    if sign == "off":
+        lam_signed = torch.as_tensor(abs(lam), dtype=xi_c[0].dtype)
+    elif sign == "global":
+        lam_signed = abs(lam) * _sign(_dot(xi_c, g, batched) * (_dot(xi, g, batched) + _dot(g, g, batched)))
+    else:  # one sign per player, from the player's own blocks of xi_c, xi and H_c xi_c
+        blocks = [_split(v, sizes) for v in (xi_c, xi, g)]
+        lam_signed = torch.stack([
+            abs(lam) * _sign(_dot(c, h, batched) * (_dot(x, h, batched) + _dot(h, h, batched)))
+            for c, x, h in zip(*blocks)])
+    if info is not None:
+        info.lam = lam_signed.detach()
+        info.extras.update(xi=xi, xi_c=xi_c, **({"h_xi_c": g} if g is not None else {}))
+    adj = _rescaled(xi, xi_c, normalise, batched)
+    if hamiltonian:
+        adj = _add(adj, _rescaled(g, xi_c, normalise, batched))
+    if sign == "per_player":
+        out = [c + lam_i.view(-1, *([1] * (a.dim() - 1))) * a if batched else c + lam_i * a
+               for lam_i, cs, as_ in zip(lam_signed, _split(xi_c, sizes), _split(adj, sizes))
+               for c, a in zip(cs, as_)]
+    else:
+        out = _add(xi_c, _scale(lam_signed, adj, batched))
+    return _split(out, sizes)
+
+
 def direction(
     method: str,
     losses: Sequence[Tensor],
@@ -160,6 +219,9 @@ def direction(
     svo_weight: float = 0.2,
     sl_self_interest: float | None = None,
     separable: bool = False,
+    aga_sign: str = "global",
+    aga_hamiltonian: bool = True,
+    aga_normalise: str = "none",
     info: DirectionInfo | None = None,
 ):
     """Update direction (for descent) of a gradient-based multi-player learner.
@@ -176,6 +238,13 @@ def direction(
         ``aga``        xi_c + lam' (xi + H_c xi_c), lam' = |lam| * sign(<xi_c, g>
                        (<xi, g> + ||g||^2)) with g = H_c xi_c; lam' = 0 when
                        that sign is 0 (AgA then equals Simul-Co);
+                       Ablations (docs/decisions.md A12): ``aga_sign`` ``per_player``
+                       takes that sign from each player's own blocks of xi_c,
+                       xi and g, ``off`` fixes lam' = +|lam|; ``aga_hamiltonian``
+                       False drops g from the mix (it is still computed when a
+                       sign needs it); ``aga_normalise`` ``global`` rescales xi
+                       and g each to ||xi_c|| before lam' mixes them,
+                       ``per_tensor`` does so parameter tensor by tensor;
         ``svo``        Simul-Ind on Social-Value-Orientation shaped losses;
         ``sl``         Simul-Ind on self-interest-level reward exchange.
     losses:
@@ -192,8 +261,11 @@ def direction(
         Promise that each player's loss depends on no other player's parameters (e.g.
         per-agent RL surrogates without cross-agent terms); the individual gradients then
         take one backward pass instead of one per player.  Wrong results otherwise.
+    aga_sign, aga_hamiltonian, aga_normalise:
+        AgA's ablation options (see ``aga`` above); the defaults are the paper's reading.
     info:
-        Optional :class:`DirectionInfo`, filled with the signed lambda used.
+        Optional :class:`DirectionInfo`, filled with the signed lambda used and the raw
+        pieces (``extras``).
 
     Returns
     -------
@@ -220,24 +292,21 @@ def direction(
         separable = False  # shaping mixes every player's loss into every other's
 
     if method == "simul_ind":
-        return _restore(params, _individual(losses, players, create_graph=False, separable=separable))
-
-    if method in ("simul_co", "aga"):
-        if collective_loss is None:
-            collective_loss = sum(losses)
-        need_graph = method == "aga"
-        xi_c = _grad(collective_loss.sum(), flat, create_graph=need_graph)
-        if method == "simul_co":
-            return _restore(params, _split(xi_c, sizes))
-        xi = [g.detach() for g in sum(_individual(losses, players, create_graph=False, separable=separable), [])]
-        g = _hvp_of_half_norm(xi_c, flat)  # H_c xi_c
-        xi_c = [x.detach() for x in xi_c]
-        s = _sign(_dot(xi_c, g, batched) * (_dot(xi, g, batched) + _dot(g, g, batched)))
-        lam_signed = abs(lam) * s
+        xi = _individual(losses, players, create_graph=False, separable=separable)
         if info is not None:
-            info.lam = lam_signed.detach()
-        out = _add(xi_c, _scale(lam_signed, _add(xi, g), batched))
-        return _restore(params, _split(out, sizes))
+            info.extras["xi"] = [x.detach() for x in sum(xi, [])]
+        return _restore(params, xi)
+
+    if collective_loss is None and method in ("simul_co", "aga"):
+        collective_loss = sum(losses)
+    if method == "simul_co":
+        xi_c = _grad(collective_loss.sum(), flat)
+        if info is not None:
+            info.extras["xi_c"] = [x.detach() for x in xi_c]
+        return _restore(params, _split(xi_c, sizes))
+    if method == "aga":
+        return _restore(params, _aga(losses, players, flat, sizes, lam, collective_loss, batched, separable,
+                                     aga_sign, aga_hamiltonian, aga_normalise, info))
 
     # cga / sga: corrections built from the individual game's Hessian H
     xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
