@@ -878,3 +878,15 @@ def test_ablation_run_columns_and_determinism():
     assert {"norm_xi_l0", "norm_h_xi_c_l0", "h_gt_xi_conv", "lam_positive"} <= set(a.columns)
     with pytest.raises(ValueError, match="multiplier"):
         aga_ablation.run(cfg, "harvest:aga", seed=0)
+
+
+def test_a_longer_run_starts_as_the_shorter_one():
+    """The budget trend reads a k x run as the first k/K of a K x run: nothing in a run depends on its length."""
+    from mixedmotive.experiments import aga_ablation
+
+    cfg = {**_ssd_cfg(), "variant": "aga_lam100", "updates": 2}
+    short = aga_ablation.run(cfg, "harvest:aga:x1", seed=3)
+    long = aga_ablation.run({**cfg, "updates": 4}, "harvest:aga:x2", seed=3)
+    pd.testing.assert_frame_equal(short.drop(columns="budget"), long.iloc[:2].drop(columns="budget"))
+    assert not long.iloc[2:].drop(columns="budget").reset_index(drop=True).equals(
+        short.drop(columns="budget").reset_index(drop=True))

@@ -31,10 +31,11 @@ SMOKE = ["--config", "scale=smoke"]
 FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip_fig2_ipd_rollout",
                 "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
                 "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
-                "aga_fig6_selfish_mmm2"]
+                "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend"]
 FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
-                                           "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims")
+                                           "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
+                                           "aga_ablation", "aga_ablation_trend")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
 VERDICTS = {"reproduced", "not reproduced", "not run"}
@@ -43,7 +44,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "recip_ipd_meta", "recip_ipd_match", "recip_ipd_rollout", "recip_table1_ipd_round_robin",
          "recip_fig2_ipd_rollout", "recip_coins", "recip_coins_figure", "recip_fig1_payoffs",
          "recip_hyperparameters", "aga_fig5_mmm2_units", "aga_ssd", "aga_fig3_ssd_curves",
-         "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters"]
+         "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters", "aga_ablation",
+         "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -233,7 +235,8 @@ def _jobs(text: str) -> list[tuple[str, str]]:
 
 PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectories", "aga_table1_public_goods",
                     "aga_table3_runtime",
-                    "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality"}
+                    "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
+                    "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves"}
 CONFIG_CHANGES = {
     # id: (config change, the training jobs it must schedule and nothing else)
     "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
@@ -244,6 +247,12 @@ CONFIG_CHANGES = {
                              lambda ms: {("aga_public_goods", "method=cga, seed=0"), ("aga_runtime", "")}),
     "variant": (("scales.smoke.aga_ssd.variants", lambda vs: [*vs, "simul_co"]),
                 lambda ms: {("aga_ssd", f"game={g}, variant=simul_co, seed=0") for g in ("harvest", "cleanup")}),
+    # an ablation option reruns that variant's runs only; a budget multiplier adds the trend's runs only
+    "ablation-option": (("aga_ablation.variants.aga_per_agent_sign.aga_normalise", "global"),
+                        lambda ms: {("aga_ablation", "mult=1, game=harvest, variant=aga_per_agent_sign, seed=0")}),
+    "ablation-trend": (("scales.smoke.aga_ablation.trend.multipliers", [2, 3]),
+                       lambda ms: {("aga_ablation", f"mult=3, game=harvest, variant={v}, seed=0")
+                                   for v in ("simul_ind", "aga")}),
 }
 
 

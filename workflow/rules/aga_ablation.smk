@@ -36,18 +36,20 @@ ABL_RESULTS = [
     for variant in variants
     for seed in seeds("aga_ablation")
 ]
+# Only the largest multiplier is trained: a run is deterministic per seed and nothing in it depends on
+# its length, so its first k x (default updates) are the k x run (docs/decisions.md A12).
 ABL_TREND_RESULTS = [
-    f"{RES}/aga_ablation/x{mult}/{ABL_TREND['game']}/{variant}/seed{seed}.parquet"
-    for mult in ABL_TREND["multipliers"]
+    f"{RES}/aga_ablation/x{max(ABL_TREND['multipliers'])}/{ABL_TREND['game']}/{variant}/seed{seed}.parquet"
     for variant in ABL_TREND["variants"]
     for seed in range(ABL_TREND["n_seeds"])
-]
+] if ABL_TREND["multipliers"] else []
 ABL_PLOT_CFG = as_arg(
     {
         "games": ABL["games"],
         "lam": ABL["lam"],
         "variants": ABL["variants"],
         "trend": ABL_TREND,
+        "n_seeds": ABL["n_seeds"],
         "scale": SCALE,
         "final_fraction": CFG["claims"]["marl_final_fraction"],
         "alpha": CFG["claims"]["marl_alpha"],

@@ -47,12 +47,24 @@ DECISIONS = {
     "RECIP-C2a": ("R1", "R2", "R3", "R5", "R6"), "RECIP-C2b": ("R1", "R2", "R3"),
     "RECIP-C3": ("R8", "R9", "R10"),
     **{c: ("C4", "C5", "C6", "C9") for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
+    **{f"DIAG-AGA-{k}": ("A5", "A12") for k in ("harvest-H", "harvest-sign", "harvest-per-agent",
+                                                  "harvest-normalised", "harvest-sum", "harvest-sgd", "cleanup-H",
+                                                  "mmm2-H")},
+}
+
+#: the diagnostic outputs (experiments the pipeline reruns) that explain a claim's verdict
+DIAGNOSIS = {
+    **{f"AGA-C4-{g}-{t}": f"tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-{g}-*)"
+       for g in ("harvest", "cleanup") for t in ("E", "SW")},
+    **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)" for c in ("AGA-C5-win", "AGA-C5-return")},
+    "RECIP-C3": "tables/recip_ipd_rollout_sensitivity",
 }
 
 #: modules that register claims when imported
 CLAIM_MODULES = (
     "mixedmotive.analysis.aga_claims",
     "mixedmotive.analysis.aga_marl_claims",
+    "mixedmotive.analysis.aga_ablation",
     "mixedmotive.analysis.recip_claims",
     "mixedmotive.analysis.recip_coins_claims",
 )
@@ -96,6 +108,7 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
             row.update(statistic="", threshold="", verdict="not run",
                        detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
         row["decisions"] = ", ".join(DECISIONS.get(c.id, ()))
+        row["diagnosis"] = DIAGNOSIS.get(c.id, "")
         rows.append(row)
     return pd.DataFrame(rows)
 

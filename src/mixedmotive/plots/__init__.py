@@ -1,6 +1,6 @@
 """One function per figure/table: ``plot(inputs, out, cfg)``; raw results in, file out."""
 
-from . import aga_fig1, aga_marl, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
+from . import aga_ablation, aga_fig1, aga_marl, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
 
 PLOTS = {
     "aga_fig1_trajectories": aga_fig1.plot,
@@ -12,6 +12,10 @@ PLOTS = {
     "aga_table2_ssd_equality": aga_marl.table2,
     "aga_fig6_selfish_mmm2": aga_marl.fig6,
     "aga_hyperparameters": aga_marl.hyperparameters,
+    "aga_ablation_table": aga_ablation.table,
+    "aga_ablation_curves": aga_ablation.curves,
+    "aga_ablation_trend_table": aga_ablation.trend_table,
+    "aga_ablation_trend_curves": aga_ablation.trend_curves,
     "recip_table1_ipd_round_robin": recip_ipd.table,
     "recip_fig2_ipd_rollout": recip_ipd_rollout.plot,
     "recip_ipd_rollout_sensitivity": recip_ipd_rollout.sensitivity,

@@ -1,0 +1,140 @@
+#!/usr/bin/env python
+"""Whole-training throughput of the multi-agent PPO trainers (issue 15): environment steps per
+second of rollout + update + logging, per method, on Harvest, Cleanup and Selfish-MMM2.
+
+Usage::
+
+    python benchmarks/bench_train.py                  # default settings, 3 methods, ~3 min
+    python benchmarks/bench_train.py --all-methods    # + simul_co, svo, sl
+    python benchmarks/bench_train.py --paper          # + the paper settings (1000-step rollouts of 32 games,
+                                                      #   conv actor; MMM2 64 games x 160 steps), ~10 min more
+
+One thread, process CPU time.  A measurement = ``updates`` whole updates of
+:func:`mixedmotive.experiments.marl.train` (rollout, PPO update, row logging) after one warm-up
+update, minus nothing; ``env`` = the same number of environment steps with uniformly random
+actions and no learner.  Measurements rotate over the methods in interleaved rounds so that
+background load falls on all of them alike; the medians are printed with
+
+(a) each method's time per step over Simul-Ind's, and the environment's share of a Simul-Ind run;
+(b) the projected hours of one paper-scale run on this core (2e7 SSD steps, 1e7 MMM2 steps)
+    from the throughput at the paper settings (``--paper``) or, without it, at the default
+    settings (a lower bound of the cost: paper runs use a conv actor and longer rollouts);
+(c) SocialJax's IPPO at the same settings when ``socialjax`` imports (it is not installed here:
+    the line says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+
+import torch
+
+from mixedmotive.config import load
+from mixedmotive.experiments import aga_mmm2, aga_ssd
+from mixedmotive.experiments.marl import collect, make_learner
+
+PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
+
+
+def _task(game: str, cfg: dict):
+    if game == "mmm2":
+        return aga_mmm2.MMM2Task({**cfg, "backend": "embedded"}, 0, "cpu")
+    return aga_ssd.SSDTask(game, cfg, 0, "cpu")
+
+
+def _settings(game: str, scale: str) -> dict:
+    full = load(scale=scale)
+    return copy.deepcopy(full["aga_mmm2" if game == "mmm2" else "aga_ssd"])
+
+
+class Runner:
+    """One learner on one task, continued between measurements (as in a real run)."""
+
+    def __init__(self, game: str, cfg: dict, variant: str):
+        torch.manual_seed(0)
+        self.cfg, self.variant = cfg, variant
+        self.task = _task(game, cfg)
+        self.learner = None if variant == "env" else make_learner(self.task, variant, cfg, "cpu")
+        self.state = self.task.reset()
+        self.steps_per_update = int(cfg["horizon"]) * self.task.batch
+        self.measure(1)  # warm-up
+
+    def measure(self, updates: int) -> float:
+        t0 = time.process_time()
+        for _ in range(updates):
+            if self.learner is None:
+                for _ in range(int(self.cfg["horizon"])):
+                    acts = self._random_actions()
+                    obs, state, avail, *_ = self.task.step(acts)
+                    self.state = (obs, state, avail)
+            else:
+                batch, self.state = collect(self.task, self.learner, int(self.cfg["horizon"]), self.state)
+                stats = self.learner.update(batch)
+                _ = {k: float(v) for k, v in stats.items()}  # what train() logs per row
+        return (time.process_time() - t0) / (updates * self.steps_per_update)
+
+    def _random_actions(self):
+        t = self.task
+        avail = self.state[2]
+        if avail is None:
+            return torch.randint(t.n_actions, (t.batch, t.n_agents), generator=t.generator)
+        probs = avail.float()
+        return torch.multinomial(probs.reshape(-1, t.n_actions), 1, generator=t.generator).view(t.batch, t.n_agents)
+
+
+def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) -> dict:
+    cfg = _settings(game, scale)
+    runners = {m: Runner(game, cfg, m) for m in ["env", *methods]}
+    times = {m: [] for m in runners}
+    keys = list(runners)
+    for r in range(rounds):
+        for m in keys[r % len(keys):] + keys[:r % len(keys)]:
+            times[m].append(runners[m].measure(updates))
+    med = {m: statistics.median(v) for m, v in times.items()}
+    steps = runners["simul_ind"].steps_per_update
+    print(f"\n{game} at {scale} settings: {steps} environment steps per update "
+          f"({runners['simul_ind'].task.batch} games x {cfg['horizon']} steps, {runners['simul_ind'].task.n_agents} agents), "
+          f"medians of {rounds} rounds x {updates} updates, CPU time, 1 thread")
+    print(f"  {'method':>12s} {'steps/s':>10s} {'x simul_ind':>12s} {'paper run (h)':>14s}")
+    for m in keys:
+        rate = 1.0 / med[m]
+        ratio = med[m] / med["simul_ind"]
+        hours = PAPER_STEPS[game] * med[m] / 3600
+        print(f"  {m:>12s} {rate:10.0f} {ratio:11.2f}x {hours:14.1f}")
+    print(f"  environment share of a Simul-Ind run: {med['env'] / med['simul_ind']:.1%}")
+    return med
+
+
+def socialjax_line() -> None:
+    try:
+        import socialjax  # noqa: F401
+    except ImportError:
+        print("\nSocialJax IPPO: socialjax does not import here (not installed): skipped")
+        return
+    print("\nSocialJax IPPO: socialjax imports, but its IPPO baseline is not wired into this benchmark yet")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--games", default="harvest,cleanup,mmm2")
+    ap.add_argument("--all-methods", action="store_true")
+    ap.add_argument("--paper", action="store_true", help="also measure at the paper settings")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--updates", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    methods = ["simul_ind", "aga_lam100", "cga"]
+    if args.all_methods:
+        methods += ["simul_co", "svo", "sl"]
+    for game in args.games.split(","):
+        bench(game, "default", methods, args.rounds, args.updates)
+        if args.paper:
+            bench(game, "paper", methods, max(1, args.rounds - 1), 1)
+    socialjax_line()
+
+
+if __name__ == "__main__":
+    main()
