@@ -38,6 +38,7 @@ AREAS = {
     "Reciprocators Coins": ("recip_coins",),
     "AgA Harvest/Cleanup (Table 2, Fig. 3)": ("aga_ssd",),
     "AgA Selfish-MMM2 (Fig. 6)": ("aga_mmm2",),
+    "AgA ablation and budget trend (diagnostic)": ("aga_ablation",),
 }
 # see the module docstring; experiments/__init__.py is the registry, which imports every experiment
 NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoint.py", "experiments/__init__.py")}
