@@ -15,7 +15,8 @@ update, minus nothing; ``env`` = the same number of environment steps with unifo
 actions and no learner.  Measurements rotate over the methods in interleaved rounds so that
 background load falls on all of them alike; the medians are printed with
 
-(a) each method's time per step over Simul-Ind's, and the environment's share of a Simul-Ind run;
+(a) each method's time per step over Simul-Ind's, the environment's share of a Simul-Ind run, and
+    the speed-up over a pinned copy of the trainer before this issue's change (``@before`` rows);
 (b) the projected hours of one paper-scale run on this core (2e7 SSD steps, 1e7 MMM2 steps)
     from the throughput at the paper settings (``--paper``) or, without it, at the default
     settings (a lower bound of the cost: paper runs use a conv actor and longer rollouts);
@@ -39,10 +40,21 @@ from mixedmotive.experiments.marl import collect, make_learner
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
 
 
+DEVICE = "cpu"
+
+
+def _clock() -> float:
+    """Process CPU time on the CPU; wall time after a synchronise on a GPU."""
+    if DEVICE == "cpu":
+        return time.process_time()
+    torch.cuda.synchronize()
+    return time.perf_counter()
+
+
 def _task(game: str, cfg: dict):
     if game == "mmm2":
-        return aga_mmm2.MMM2Task({**cfg, "backend": "embedded"}, 0, "cpu")
-    return aga_ssd.SSDTask(game, cfg, 0, "cpu")
+        return aga_mmm2.MMM2Task({**cfg, "backend": "embedded"}, 0, DEVICE)
+    return aga_ssd.SSDTask(game, cfg, 0, DEVICE)
 
 
 def _settings(game: str, scale: str) -> dict:
@@ -51,19 +63,26 @@ def _settings(game: str, scale: str) -> dict:
 
 
 class Runner:
-    """One learner on one task, continued between measurements (as in a real run)."""
+    """One learner on one task, continued between measurements (as in a real run).
+
+    ``<method>@before``: the trainer as it was before the channels-last critic (75295df), i.e. the
+    critic's convolution on the contiguous state layout: today's code with that one line undone."""
 
     def __init__(self, game: str, cfg: dict, variant: str):
         torch.manual_seed(0)
         self.cfg, self.variant = cfg, variant
         self.task = _task(game, cfg)
-        self.learner = None if variant == "env" else make_learner(self.task, variant, cfg, "cpu")
+        method, _, before = variant.partition("@")
+        self.learner = None if variant == "env" else make_learner(self.task, method, cfg, DEVICE)
+        if before:
+            critic = self.learner.critic
+            critic.forward = lambda state: critic.net(state)
         self.state = self.task.reset()
         self.steps_per_update = int(cfg["horizon"]) * self.task.batch
         self.measure(1)  # warm-up
 
     def measure(self, updates: int) -> float:
-        t0 = time.process_time()
+        t0 = _clock()
         for _ in range(updates):
             if self.learner is None:
                 for _ in range(int(self.cfg["horizon"])):
@@ -74,20 +93,20 @@ class Runner:
                 batch, self.state = collect(self.task, self.learner, int(self.cfg["horizon"]), self.state)
                 stats = self.learner.update(batch)
                 _ = {k: float(v) for k, v in stats.items()}  # what train() logs per row
-        return (time.process_time() - t0) / (updates * self.steps_per_update)
+        return (_clock() - t0) / (updates * self.steps_per_update)
 
     def _random_actions(self):
         t = self.task
         avail = self.state[2]
         if avail is None:
-            return torch.randint(t.n_actions, (t.batch, t.n_agents), generator=t.generator)
+            return torch.randint(t.n_actions, (t.batch, t.n_agents), generator=t.generator, device=DEVICE)
         probs = avail.float()
         return torch.multinomial(probs.reshape(-1, t.n_actions), 1, generator=t.generator).view(t.batch, t.n_agents)
 
 
 def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) -> dict:
     cfg = _settings(game, scale)
-    runners = {m: Runner(game, cfg, m) for m in ["env", *methods]}
+    runners = {m: Runner(game, cfg, m) for m in ["env", *methods, *(f"{m}@before" for m in methods[:2])]}
     times = {m: [] for m in runners}
     keys = list(runners)
     for r in range(rounds):
@@ -97,7 +116,8 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) 
     steps = runners["simul_ind"].steps_per_update
     print(f"\n{game} at {scale} settings: {steps} environment steps per update "
           f"({runners['simul_ind'].task.batch} games x {cfg['horizon']} steps, {runners['simul_ind'].task.n_agents} agents), "
-          f"medians of {rounds} rounds x {updates} updates, CPU time, 1 thread")
+          f"medians of {rounds} rounds x {updates} updates, "
+          f"{'CPU time, 1 thread' if DEVICE == 'cpu' else 'wall time on ' + DEVICE})")
     print(f"  {'method':>12s} {'steps/s':>10s} {'x simul_ind':>12s} {'paper run (h)':>14s}")
     for m in keys:
         rate = 1.0 / med[m]
@@ -105,6 +125,8 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) 
         hours = PAPER_STEPS[game] * med[m] / 3600
         print(f"  {m:>12s} {rate:10.0f} {ratio:11.2f}x {hours:14.1f}")
     print(f"  environment share of a Simul-Ind run: {med['env'] / med['simul_ind']:.1%}")
+    for m in methods[:2]:
+        print(f"  {m}: today / before the channels-last critic = {med[m + '@before'] / med[m]:.2f}x faster")
     return med
 
 
@@ -124,7 +146,10 @@ def main():
     ap.add_argument("--paper", action="store_true", help="also measure at the paper settings")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--updates", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU: wall time)")
     args = ap.parse_args()
+    global DEVICE
+    DEVICE = args.device
     torch.set_num_threads(1)
     methods = ["simul_ind", "aga_lam100", "cga"]
     if args.all_methods:
