@@ -30,9 +30,13 @@ Without JaxMARL the goal from the issue is checked instead:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -184,6 +188,82 @@ def training_episode(batch: int, device: str, torus: bool) -> float:
     return time.perf_counter() - t
 
 
+BEFORE = "6439e09"  # the commit whose Coins learners the paper-episode speed-up is measured against
+
+
+def _module_from_git(name: str, path: str, commit: str, replace: dict[str, str]):
+    """Module ``name`` (in package mixedmotive.agents) from ``git show commit:path``, with textual replacements."""
+    root = Path(__file__).resolve().parents[1]
+    src = subprocess.run(["git", "-C", str(root), "show", f"{commit}:{path}"], check=True, capture_output=True,
+                         text=True).stdout
+    for a, b in replace.items():
+        src = src.replace(a, b)
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "mixedmotive.agents"
+    sys.modules[name] = mod
+    exec(compile(src, f"{commit}:{path}", "exec"), mod.__dict__)
+    return mod
+
+
+def before_learners():
+    """CoinsNL / CoinsReciprocator as of commit BEFORE (their coins_policy.py included)."""
+    pol = _module_from_git("mixedmotive.agents._before_coins_policy", "src/mixedmotive/agents/coins_policy.py",
+                           BEFORE, {})
+    return _module_from_git("mixedmotive.agents._before_coins", "src/mixedmotive/agents/coins.py", BEFORE,
+                            {"from .coins_policy import": f"from {pol.__name__} import"})
+
+
+def paper_episode(mod, refit: bool, device: str = "cpu"):
+    """A timer of one paper-settings Reciprocator vs NL-PPO episode (rollout, observe with or without an
+    influence-model refit, both players' 40-epoch PPO updates) built from learner module ``mod``; the set-up
+    (seed 0, three rollouts filling the Reciprocator's buffer) is outside the timed region."""
+    from mixedmotive import config
+    from mixedmotive.agents.ppo import ppo_config
+    from mixedmotive.experiments import recip_coins
+
+    cfg = config.load(scale="paper")["recip_coins"]
+    p = cfg["ppo"]
+    torch.manual_seed(0)
+    gen = torch.Generator(device=device).manual_seed(0)
+    env = CoinGame(cfg["batch"], T=cfg["T"], device=device, generator=gen)
+    recip = mod.CoinsReciprocator(0, ppo_config(p), cfg["reciprocator"], cfg["T"], cfg["grid"], p["channels"],
+                                  p["latent"], device)
+    players = [recip, mod.CoinsNL(1, ppo_config(p), 4, cfg["grid"], p["channels"], p["latent"], device)]
+    for _ in range(cfg["reciprocator"]["buffer_episodes"]):
+        recip.seen = 1  # odd and past the initial episodes: no refit
+        recip.observe(recip_coins.rollout(env, players, gen), gen)
+
+    def run():
+        recip.seen = 2 if refit else 1
+        t = time.process_time()
+        ep = recip_coins.rollout(env, players, gen)
+        for q in players:
+            q.observe(ep, gen)
+            q.learn(ep)
+        _sync(device)
+        return time.process_time() - t
+    return run
+
+
+def paper_speedup(repeats: int, device: str = "cpu") -> None:
+    """Same-run ratios (medians) of process CPU time: one paper episode with the learners of BEFORE / now."""
+    from mixedmotive.agents import coins as now
+    torch.set_num_threads(1)
+    old = before_learners()
+    for refit in (False, True):
+        timers = {"before": paper_episode(old, refit, device), "now": paper_episode(now, refit, device)}
+        samples = {k: [] for k in timers}
+        for r in range(repeats):
+            for k in (("before", "now") if r % 2 == 0 else ("now", "before")):
+                samples[k].append(timers[k]())
+        ratio = statistics.median(b / n for b, n in zip(samples["before"], samples["now"]))
+        print(f"paper Coins episode (reciprocator vs NL, batch 1024, 2 x 40 PPO epochs, 1 thread, "
+              f"{'with' if refit else 'no'} refit): before ({BEFORE}) "
+              f"{statistics.median(samples['before']):.1f} s, now {statistics.median(samples['now']):.1f} s CPU, "
+              f"same-run speed-up x{ratio:.2f} (median of {repeats})", flush=True)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batches", default="1024,4096")
@@ -194,7 +274,15 @@ def main(argv=None) -> None:
     ap.add_argument("--no-jax", dest="jax", action="store_false", help="skip JaxMARL even if importable")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-train", dest="train", action="store_false", help="skip the training-episode timing")
+    ap.add_argument("--paper-speedup", type=int, default=0, metavar="R",
+                    help=f"time R interleaved paper Reciprocator-vs-NL episodes against the learners of {BEFORE} "
+                         "(no refit and with refit) and print the same-run speed-ups; with --only-paper nothing else")
+    ap.add_argument("--only-paper", action="store_true", help="only the --paper-speedup timing")
     args = ap.parse_args(argv)
+    if args.paper_speedup:
+        paper_speedup(args.paper_speedup, args.device)
+        if args.only_paper:
+            return
     if args.quick:
         args.repeats, args.steps = 3, 64
     all_threads = os.cpu_count() or 1
