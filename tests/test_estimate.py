@@ -44,7 +44,8 @@ def test_measure_reads_sidecars(tmp_path):
     for i, (exp, method, wall) in enumerate([("aga_ssd", "harvest:cga", 10.0), ("aga_ssd", "harvest:cga", 30.0),
                                              ("aga_ssd", "cleanup:sl", 50.0),
                                              ("recip_ipd_analytic", "nl_vs_nl", 2.0),
-                                             ("recip_ipd_rollout", "reciprocator_vs_nl", 7.0)]):
+                                             ("recip_ipd_rollout", "reciprocator_vs_nl", 7.0),
+                                             ("aga_ablation", "mmm2:aga_sign_off:x8", 9.0)]):
         d = tmp_path / exp / str(i)
         d.mkdir(parents=True)
         (d / "seed0.json").write_text(json.dumps({"experiment": exp, "method": method, "wall_s": wall}))
@@ -53,6 +54,9 @@ def test_measure_reads_sidecars(tmp_path):
     assert got["aga_ssd"] == {"harvest:cga": 20.0, "cleanup:sl": 50.0, "*": 35.0}
     assert got["recip_ipd_match"] == {"nl_vs_nl": 2.0, "*": 2.0}
     assert got["recip_ipd_rollout"] == {"*": 7.0}
+    # keyed like the rule's wildcards (mult, game, variant): what the estimate looks up
+    assert got["aga_ablation"] == {"8:mmm2:aga_sign_off": 9.0, "*": 9.0}
+    assert est.job_key({"mult": "8", "game": "mmm2", "variant": "aga_sign_off", "seed": "0"}) == "8:mmm2:aga_sign_off"
 
 
 def test_repository_costs_file_is_valid():

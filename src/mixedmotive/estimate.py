@@ -111,6 +111,9 @@ def measure(results_dir: Path) -> dict:
         key = meta.get("method") or ""
         if rule in ("recip_ipd_rollout", "aga_runtime"):  # no wildcard but the seed
             key = ""
+        elif rule == "aga_ablation":  # method game:variant:x<m> -> wildcards mult:game:variant
+            game, variant, mult = key.split(":")
+            key = f"{mult.removeprefix('x')}:{game}:{variant}"
         walls[(rule, key)].append(float(meta["wall_s"]))
     out: dict = defaultdict(dict)
     for (rule, key), values in sorted(walls.items()):

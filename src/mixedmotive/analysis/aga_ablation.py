@@ -210,6 +210,16 @@ DIAGNOSES = [  # (id, game, variant a, variant b, at least, statement)
     ("DIAG-AGA-harvest-sgd", "harvest", "aga_sgd", "aga", None,
      "Diagnostic: plain SGD instead of Adam makes AgA learn in Harvest (Adam's per-coordinate scaling is the "
      "problem)."),
+    ("DIAG-AGA-harvest-neither", "harvest", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+     "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns in Harvest: it "
+     "beats the paper's AgA and reaches at least Simul-Ind's collective return. (Row added after the Harvest runs "
+     "were seen, with the thresholds fixed before them; pre-registered for Cleanup and Selfish-MMM2.)"),
+    ("DIAG-AGA-cleanup-neither", "cleanup", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+     "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns in Cleanup: it "
+     "beats the paper's AgA and reaches at least Simul-Ind's collective return."),
+    ("DIAG-AGA-mmm2-neither", "mmm2", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+     "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns on Selfish-MMM2: "
+     "it beats the paper's AgA and reaches at least Simul-Ind's collective return."),
     ("DIAG-AGA-cleanup-H", "cleanup", "aga_no_hamiltonian", "aga", None,
      "Diagnostic: dropping H_cξ_c makes AgA learn in Cleanup (beats the paper's AgA)."),
     ("DIAG-AGA-mmm2-H", "mmm2", "aga_no_hamiltonian", "aga", None,

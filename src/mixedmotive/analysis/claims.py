@@ -49,7 +49,7 @@ DECISIONS = {
     **{c: ("C4", "C5", "C6", "C9") for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
     **{f"DIAG-AGA-{k}": ("A5", "A12") for k in ("harvest-H", "harvest-sign", "harvest-per-agent",
                                                   "harvest-normalised", "harvest-sum", "harvest-sgd", "cleanup-H",
-                                                  "mmm2-H")},
+                                                  "mmm2-H", "harvest-neither", "cleanup-neither", "mmm2-neither")},
 }
 
 #: the diagnostic outputs (experiments the pipeline reruns) that explain a claim's verdict
