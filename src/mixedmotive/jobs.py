@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 
-SCHEDULING = ("methods", "variants", "games", "pairings", "agents", "n_seeds")
+SCHEDULING = ("methods", "variants", "games", "pairings", "agents", "n_seeds", "seeds_by_game")
 PLOT_ONLY = ("plot_range", "smooth")
 
 # multi-agent PPO settings read by some method families only (agents/mappo.py)

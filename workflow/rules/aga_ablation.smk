@@ -30,11 +30,12 @@ rule aga_ablation:
         " --seed {wildcards.seed} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
+ABL_SEEDS = {game: range(ABL.get("seeds_by_game", {}).get(game, ABL["n_seeds"])) for game in ABL_GAMES}
 ABL_RESULTS = [
     f"{RES}/aga_ablation/x1/{game}/{variant}/seed{seed}.parquet"
     for game, variants in ABL["games"].items()
     for variant in variants
-    for seed in seeds("aga_ablation")
+    for seed in ABL_SEEDS[game]
 ]
 # Only the largest multiplier is trained: a run is deterministic per seed and nothing in it depends on
 # its length, so its first k x (default updates) are the k x run (docs/decisions.md A12).
@@ -93,7 +94,7 @@ ABL_TREND_INPUTS = ABL_TREND_RESULTS + [
     f"{RES}/aga_ablation/x1/{ABL_TREND['game']}/{variant}/seed{seed}.parquet"
     for variant in ABL_TREND["variants"]
     if variant in ABL["games"].get(ABL_TREND["game"], [])
-    for seed in seeds("aga_ablation")
+    for seed in ABL_SEEDS.get(ABL_TREND["game"], [])
 ]
 
 
