@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .. import results  # noqa: E402
@@ -46,7 +47,7 @@ def _line(v: str) -> dict:
 def _note(cfg: dict, fraction: float) -> str:
     return (f"{cfg.get('scale', '?')} scale; |λ| = {cfg.get('lam', 100):g}; each game at the budget of its Table 2 / "
             f"Fig. 6 runs. Per run: mean over the last {fraction:.0%} of updates (collective return, E, policy "
-            "entropy; maximum ln 8 = 2.08 in Harvest/Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ and the share of coordinates "
+            "entropy; uniform policy: ln 8 = 2.08 in Harvest, ln 9 = 2.20 in Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ and the share of coordinates "
             "with |H_cξ_c| > |ξ|: means over all updates, for the hidden layers (input side first; the 0.01-initialised "
             "output layer is left out). Δ vs Simul-Ind: difference of the means of the collective return, with the "
             "one-sided Welch p of 'better than Simul-Ind'. mean ± SEM over seeds.")
@@ -153,6 +154,7 @@ def trend_curves(inputs, out, cfg: dict) -> None:
             ax.plot(x, y, marker="o", color=colour[v], label=describe(v), **_line(v))
     ax.set(xscale="log", title="end-of-training collective return vs budget", xlabel="budget (× default updates)")
     ax.set_xticks(budgets, [f"{b}×" for b in budgets])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(f"AgA ablation: budget trend in {GAME_TITLES.get(tr['game'], tr['game'])} "
