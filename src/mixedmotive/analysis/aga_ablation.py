@@ -200,16 +200,16 @@ DIAGNOSES = [  # (id, game, variant a, variant b, at least, statement)
      "Diagnostic (not a paper claim): dropping H_cξ_c makes AgA learn in Harvest: AgA without H_cξ_c beats "
      "the paper's AgA and reaches at least Simul-Ind's collective return."),
     ("DIAG-AGA-harvest-sign", "harvest", "aga_sign_off", "aga", None,
-     "Diagnostic: the sign rule is what fails in Harvest: AgA with λ' fixed at +100 beats the paper's AgA."),
+     "Diagnostic: AgA with λ' fixed at +100 (no sign rule) beats the paper's AgA in Harvest (beating AgA is not "
+     "learning: compare with Simul-Ind in tables/aga_ablation)."),
     ("DIAG-AGA-harvest-per-agent", "harvest", "aga_per_agent_sign", "aga", None,
-     "Diagnostic: one sign per agent makes AgA learn in Harvest (beats the global sign)."),
+     "Diagnostic: AgA with one sign per agent beats the paper's global sign in Harvest."),
     ("DIAG-AGA-harvest-normalised", "harvest", "aga_normalised", "aga", None,
-     "Diagnostic: rescaling ξ and H_cξ_c to ‖ξ_c‖ before mixing makes AgA learn in Harvest."),
+     "Diagnostic: AgA with ξ and H_cξ_c rescaled to ‖ξ_c‖ before mixing beats the paper's AgA in Harvest."),
     ("DIAG-AGA-harvest-sum", "harvest", "aga_collective_sum", "aga", None,
-     "Diagnostic: a summed (instead of averaged) collective loss makes AgA learn in Harvest."),
+     "Diagnostic: AgA with a summed (instead of averaged) collective loss beats the paper's AgA in Harvest."),
     ("DIAG-AGA-harvest-sgd", "harvest", "aga_sgd", "aga", None,
-     "Diagnostic: plain SGD instead of Adam makes AgA learn in Harvest (Adam's per-coordinate scaling is the "
-     "problem)."),
+     "Diagnostic: AgA with plain SGD instead of Adam beats the paper's AgA (with Adam) in Harvest."),
     ("DIAG-AGA-harvest-neither", "harvest", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
      "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns in Harvest: it "
      "beats the paper's AgA and reaches at least Simul-Ind's collective return. (Row added after the Harvest runs "
@@ -221,9 +221,9 @@ DIAGNOSES = [  # (id, game, variant a, variant b, at least, statement)
      "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns on Selfish-MMM2: "
      "it beats the paper's AgA and reaches at least Simul-Ind's collective return."),
     ("DIAG-AGA-cleanup-H", "cleanup", "aga_no_hamiltonian", "aga", None,
-     "Diagnostic: dropping H_cξ_c makes AgA learn in Cleanup (beats the paper's AgA)."),
+     "Diagnostic: AgA without H_cξ_c (sign rule kept) beats the paper's AgA in Cleanup."),
     ("DIAG-AGA-mmm2-H", "mmm2", "aga_no_hamiltonian", "aga", None,
-     "Diagnostic: dropping H_cξ_c makes AgA learn on Selfish-MMM2 (collective return beats the paper's AgA)."),
+     "Diagnostic: AgA without H_cξ_c (sign rule kept) beats the paper's AgA on Selfish-MMM2 (collective return)."),
 ]
 
 for _id, _game, _a, _b, _least, _statement in DIAGNOSES:
