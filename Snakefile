@@ -10,6 +10,7 @@ include: "workflow/rules/aga_mmm2.smk"
 include: "workflow/rules/aga_ablation.smk"
 include: "workflow/rules/recip_ipd.smk"
 include: "workflow/rules/recip_coins.smk"
+include: "workflow/rules/recip_coins_diagnosis.smk"
 include: "workflow/rules/claims.smk"
 
 

@@ -159,6 +159,13 @@ def test_resolve_without_scales_section(raw):
          ["aga_ablation.trend.multipliers"]),
         (lambda c: c["scales"]["smoke"]["aga_ablation"]["games"].__setitem__("mmm2", ["nope"]), "smoke",
          ["smoke", "aga_ablation.games.mmm2", "nope"]),
+        # the Coins diagnosis
+        (lambda c: c["recip_coins_diagnosis"].__setitem__("rr_normalise", ["no"]), None,
+         ["recip_coins_diagnosis.rr_normalise.0", "boolean"]),
+        (lambda c: c["recip_coins_diagnosis"].__setitem__("pairings", ["nl_vs_nl"]), None,
+         ["recip_coins_diagnosis.pairings.0", "nl_vs_nl"]),
+        (lambda c: c["recip_coins_diagnosis"]["trend"].__setitem__("multipliers", [1]), None,
+         ["recip_coins_diagnosis.trend.multipliers"]),
     ],
 )
 def test_resolve_error_names_key(raw, mutate, scale, must_contain):

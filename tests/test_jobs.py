@@ -12,7 +12,8 @@ CFG = load(ROOT / "config" / "config.yaml", scale="default")
 JOBS = [("aga_diffgame", "aga"), ("aga_public_goods", "sl"), ("aga_runtime", None), ("aga_ssd", "harvest:cga"),
         ("aga_ssd", "cleanup:aga_lam100"), ("aga_mmm2", "svo"), ("recip_ipd_meta", "mfos"),
         ("recip_ipd_analytic", "nl_vs_reciprocator"), ("recip_ipd_rollout", None),
-        ("recip_coins", "reciprocator_vs_nl"), ("recip_coins", "mfos_vs_mfos")]
+        ("recip_coins", "reciprocator_vs_nl"), ("recip_coins", "mfos_vs_mfos"),
+        ("recip_coins_diagnosis", "reciprocator_vs_nl:w0.3-norm:x1"), ("recip_coins_diagnosis", "nl_vs_nl:w1-raw:x5")]
 
 
 def _keys(tree, prefix=""):

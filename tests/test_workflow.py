@@ -31,11 +31,13 @@ SMOKE = ["--config", "scale=smoke"]
 FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip_fig2_ipd_rollout",
                 "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
                 "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
-                "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend"]
+                "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend", "recip_coins_diagnosis",
+                "recip_coins_diagnosis_trend"]
 FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
-                                           "aga_ablation", "aga_ablation_trend")
+                                           "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
+                                           "recip_coins_diagnosis_trend")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
 VERDICTS = {"reproduced", "not reproduced", "not run"}
@@ -45,7 +47,9 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "recip_fig2_ipd_rollout", "recip_coins", "recip_coins_figure", "recip_fig1_payoffs",
          "recip_hyperparameters", "aga_fig5_mmm2_units", "aga_ssd", "aga_fig3_ssd_curves",
          "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters", "aga_ablation",
-         "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves"]
+         "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
+         "recip_coins_diagnosis", "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
+         "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -236,7 +240,9 @@ def _jobs(text: str) -> list[tuple[str, str]]:
 PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectories", "aga_table1_public_goods",
                     "aga_table3_runtime",
                     "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
-                    "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves"}
+                    "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
+                    "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure", "recip_coins_diagnosis_trend_table",
+                    "recip_coins_diagnosis_trend_figure"}
 CONFIG_CHANGES = {
     # id: (config change, the training jobs it must schedule and nothing else)
     "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
@@ -253,6 +259,14 @@ CONFIG_CHANGES = {
     "ablation-trend": (("scales.smoke.aga_ablation.trend.multipliers", [2, 3]),
                        lambda ms: {("aga_ablation", f"mult=3, game=harvest, variant={v}, seed=0")
                                    for v in ("simul_ind", "aga")}),
+    # a new r_RR weight adds its cells only (the recip_coins cell is never retrained); a longer Coins trend
+    # adds its two runs only; a Reciprocator setting of recip_coins reruns every Reciprocator run, in both areas
+    "coins-cell": (("scales.smoke.recip_coins_diagnosis.rr_weights", [0.3, 1.0, 3.0]),
+                   lambda ms: {("recip_coins_diagnosis", f"mult=1, pairing=reciprocator_vs_nl, cell=w3-{n}, seed=0")
+                               for n in ("raw", "norm")}),
+    "coins-trend": (("scales.smoke.recip_coins_diagnosis.trend.multipliers", [3]),
+                    lambda ms: {("recip_coins_diagnosis", f"mult=3, pairing={p}, cell=w1-raw, seed=0")
+                                for p in ("reciprocator_vs_nl", "nl_vs_nl")}),
 }
 
 

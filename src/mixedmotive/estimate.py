@@ -114,6 +114,9 @@ def measure(results_dir: Path) -> dict:
         elif rule == "aga_ablation":  # method game:variant:x<m> -> wildcards mult:game:variant
             game, variant, mult = key.split(":")
             key = f"{mult.removeprefix('x')}:{game}:{variant}"
+        elif rule == "recip_coins_diagnosis":  # method pairing:cell:x<m> -> wildcards mult:pairing:cell
+            pairing, cell, mult = key.split(":")
+            key = f"{mult.removeprefix('x')}:{pairing}:{cell}"
         walls[(rule, key)].append(float(meta["wall_s"]))
     out: dict = defaultdict(dict)
     for (rule, key), values in sorted(walls.items()):

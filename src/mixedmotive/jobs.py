@@ -86,6 +86,34 @@ def _coins_pairing(section: dict, pairing: str) -> dict:
     return out
 
 
+def coins_cell(rr_weight: float, rr_normalise: bool) -> str:
+    """Name of a Coins-diagnosis cell: ``w0.3-raw`` / ``w1-norm`` (r_RR weight, normalisation)."""
+    return f"w{rr_weight:g}-{'norm' if rr_normalise else 'raw'}"
+
+
+def parse_coins_cell(cell: str) -> tuple[float, bool]:
+    """``'w0.3-norm'`` -> ``(0.3, True)``; the inverse of :func:`coins_cell`."""
+    weight, _, norm = cell.partition("-")
+    try:
+        if not weight.startswith("w") or norm not in ("raw", "norm"):
+            raise ValueError
+        return float(weight[1:]), norm == "norm"
+    except ValueError:
+        raise ValueError(f"a Coins diagnosis cell is 'w<weight>-raw' or 'w<weight>-norm', got {cell!r}") from None
+
+
+def _coins_diagnosis_run(cfg: dict, method: str) -> dict:
+    """recip_coins_diagnosis ``<pairing>:<cell>:x<multiplier>``: recip_coins' settings with the cell's
+    r_RR weight and normalisation and the episodes multiplied (a pairing without a Reciprocator reads
+    neither, so its cell is irrelevant to it)."""
+    pairing, cell, mult = method.split(":")
+    weight, normalise = parse_coins_cell(cell)
+    section = copy.deepcopy(cfg["recip_coins"])
+    section["reciprocator"].update(rr_weight=weight, rr_normalise=normalise)
+    section["episodes"] = section["episodes"] * int(mult.removeprefix("x"))
+    return _coins_pairing(section, pairing)
+
+
 def _ipd_match(section: dict, pair: str) -> dict:
     agents = pair.split("_vs_")
     out = {k: section[k] for k in ("n_updates", "batch", "gamma")}
@@ -98,7 +126,8 @@ def job_settings(experiment: str, cfg: dict, method: str | None = None) -> dict:
 
     ``method`` is the job's wildcard: a method (AgA games), ``<game>:<variant>`` (aga_ssd),
     ``<game>:<ablation variant>:x<budget multiplier>`` (aga_ablation), a
-    variant (aga_mmm2), a pairing (recip_coins, recip_ipd_analytic) or an agent (recip_ipd_meta).
+    variant (aga_mmm2), a pairing (recip_coins, recip_ipd_analytic), ``<pairing>:<cell>:x<budget
+    multiplier>`` (recip_coins_diagnosis) or an agent (recip_ipd_meta).
     """
     common = {"scale": cfg["scale"], "device": cfg["device"]}
     if experiment in ("aga_diffgame", "aga_public_goods"):
@@ -121,6 +150,8 @@ def job_settings(experiment: str, cfg: dict, method: str | None = None) -> dict:
         out = _strip(cfg[experiment])
     elif experiment == "recip_coins":
         out = _coins_pairing(cfg[experiment], method)
+    elif experiment == "recip_coins_diagnosis":
+        out = _coins_diagnosis_run(cfg, method)
     else:
         raise KeyError(f"no job settings defined for experiment {experiment!r}")
     return {**out, **common}

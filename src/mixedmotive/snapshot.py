@@ -36,6 +36,7 @@ AREAS = {
     "AgA games (Fig. 1, Table 1, Fig. 4, Table 3)": ("aga_diffgame", "aga_public_goods", "aga_runtime"),
     "Reciprocators IPD (round robin, IPD-Rollout)": ("recip_ipd_meta", "recip_ipd_analytic", "recip_ipd_rollout"),
     "Reciprocators Coins": ("recip_coins",),
+    "Reciprocators Coins diagnosis and budget trend (diagnostic)": ("recip_coins_diagnosis",),
     "AgA Harvest/Cleanup (Table 2, Fig. 3)": ("aga_ssd",),
     "AgA Selfish-MMM2 (Fig. 6)": ("aga_mmm2",),
     "AgA ablation and budget trend (diagnostic)": ("aga_ablation",),

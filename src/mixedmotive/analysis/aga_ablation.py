@@ -16,11 +16,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .claims import Verdict, claim
 from .marl import final_values
-from .metrics import fmt_pm, mean_sem
+from .metrics import fmt_pm, mean_sem, welch_greater
 
 DIAGNOSTIC = "AgA (diagnostic)"
 GAME_TITLES = {"harvest": "Harvest", "cleanup": "Cleanup", "mmm2": "Selfish-MMM2"}
@@ -77,14 +76,6 @@ def _cell_g(values) -> str:
     if math.isnan(m):
         return "–"
     return f"{m:.3g}" if math.isnan(e) else f"{m:.3g} ± {e:.2g}"
-
-
-def welch_greater(a, b) -> float:
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) < 2 or len(b) < 2:
-        return math.nan
-    return float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
 
 
 def summary(frame: pd.DataFrame, games: dict, fraction: float) -> pd.DataFrame:

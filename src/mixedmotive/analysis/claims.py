@@ -50,6 +50,7 @@ DECISIONS = {
     **{f"DIAG-AGA-{k}": ("A5", "A12") for k in ("harvest-H", "harvest-sign", "harvest-per-agent",
                                                   "harvest-normalised", "harvest-sum", "harvest-sgd", "cleanup-H",
                                                   "mmm2-H", "harvest-neither", "cleanup-neither", "mmm2-neither")},
+    "DIAG-RECIP-coins-cells": ("C4", "C9", "C10"),
 }
 
 #: the diagnostic outputs (experiments the pipeline reruns) that explain a claim's verdict
@@ -58,6 +59,8 @@ DIAGNOSIS = {
        for g in ("harvest", "cleanup") for t in ("E", "SW")},
     **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)" for c in ("AGA-C5-win", "AGA-C5-return")},
     "RECIP-C3": "tables/recip_ipd_rollout_sensitivity",
+    **{c: "tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (DIAG-RECIP-coins-cells)"
+       for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
 }
 
 #: modules that register claims when imported
@@ -67,6 +70,7 @@ CLAIM_MODULES = (
     "mixedmotive.analysis.aga_ablation",
     "mixedmotive.analysis.recip_claims",
     "mixedmotive.analysis.recip_coins_claims",
+    "mixedmotive.analysis.recip_coins_diagnosis",
 )
 
 

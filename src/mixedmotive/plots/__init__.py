@@ -1,6 +1,7 @@
 """One function per figure/table: ``plot(inputs, out, cfg)``; raw results in, file out."""
 
-from . import aga_ablation, aga_fig1, aga_marl, aga_mmm2, aga_public_goods, recip_coins, recip_ipd, recip_ipd_rollout
+from . import (aga_ablation, aga_fig1, aga_marl, aga_mmm2, aga_public_goods, recip_coins, recip_coins_diagnosis, recip_ipd,
+               recip_ipd_rollout)
 
 PLOTS = {
     "aga_fig1_trajectories": aga_fig1.plot,
@@ -25,4 +26,8 @@ PLOTS = {
     "recip_figA_coins_symmetric": recip_coins.fig_a_symmetric,
     "recip_figA_coins_vs_nl": recip_coins.fig_a_vs_nl,
     "recip_hyperparameters": recip_coins.hyperparameters,
+    "recip_coins_diagnosis_table": recip_coins_diagnosis.table,
+    "recip_coins_diagnosis_figure": recip_coins_diagnosis.figure,
+    "recip_coins_diagnosis_trend_table": recip_coins_diagnosis.trend_table,
+    "recip_coins_diagnosis_trend_figure": recip_coins_diagnosis.trend_figure,
 }

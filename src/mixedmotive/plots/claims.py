@@ -15,6 +15,7 @@ def write_claims(paths, out_pdf, cfg: dict) -> pd.DataFrame:
     write_table(table, Path(out_pdf), title="Paper claims checked on this run's raw results",
                 note="decisions: the entries of docs/decisions.md that explain each claim's set-up and verdict; "
                      "diagnosis: the pipeline's diagnostic outputs that explain it. Rows of paper 'AgA (diagnostic)' "
-                     "are diagnostics of the ablation (docs/decisions.md A12), not claims of the papers.",
+                     "and 'Reciprocators (diagnostic)' are diagnostics (the AgA ablation, docs/decisions.md A12; the "
+                     "Coins diagnosis, C10), not claims of the papers.",
                 wrap={"claim": 44, "statistic": 34, "threshold": 26, "detail": 40, "decisions": 12, "diagnosis": 22})
     return table

@@ -1,0 +1,135 @@
+# Coins diagnosis (issue 13; docs/decisions.md C10): the Reciprocator's r_RR weight x normalisation
+# cells at recip_coins' budget, and with recip_coins_diagnosis.trend.multipliers a longer run
+# -> tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (and the trend's table and figure).
+
+DIAG = CFG["recip_coins_diagnosis"]
+DIAG_TREND = DIAG["trend"]
+# the cell of recip_coins' own settings: its runs at x1 are recip_coins' runs (the same settings)
+DIAG_MAIN_CELL = coins_cell(COINS["reciprocator"]["rr_weight"], COINS["reciprocator"]["rr_normalise"])
+DIAG_CELLS = [coins_cell(w, n) for w in DIAG["rr_weights"] for n in DIAG["rr_normalise"]]
+
+
+rule recip_coins_diagnosis:
+    output:
+        f"{RES}/recip_coins_diagnosis/x{{mult}}/{{pairing}}/{{cell}}/seed{{seed}}.parquet",
+    wildcard_constraints:
+        mult=r"\d+",
+        pairing="reciprocator_vs_nl|reciprocator_vs_reciprocator|nl_vs_nl",
+        cell=r"w[0-9.e+-]+-(raw|norm)",
+    params:
+        cfg=job_cfg("recip_coins_diagnosis", method=lambda w: f"{w.pairing}:{w.cell}:x{w.mult}"),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_coins_diagnosis/x{{mult}}/{{pairing}}/{{cell}}/seed{{seed}}.log",
+    resources:
+        runtime=COINS_RUNTIME_MIN,
+        mem_mb=4000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_coins_diagnosis"
+        " --method {wildcards.pairing}:{wildcards.cell}:x{wildcards.mult}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+def diag_run(pairing, cell, mult, seed):
+    if mult == 1 and cell == DIAG_MAIN_CELL and pairing in COINS["pairings"]:
+        return f"{RES}/recip_coins/{pairing}/seed{seed}.parquet"
+    return f"{RES}/recip_coins_diagnosis/x{mult}/{pairing}/{cell}/seed{seed}.parquet"
+
+
+DIAG_SEEDS = range(DIAG["n_seeds"])
+# the cells' Reciprocator pairings, and the baselines the claims compare them with (recip_coins' runs:
+# a pairing without a Reciprocator does not read the cell)
+DIAG_BASELINES = {"reciprocator_vs_nl": ["nl_vs_nl", "mfos_vs_nl"], "reciprocator_vs_reciprocator": ["nl_vs_nl", "mfos_vs_mfos"]}
+DIAG_RESULTS = [diag_run(p, c, 1, s) for p in DIAG["pairings"] for c in DIAG_CELLS for s in DIAG_SEEDS] + [
+    f"{RES}/recip_coins/{b}/seed{s}.parquet"
+    for b in dict.fromkeys(b for p in DIAG["pairings"] for b in DIAG_BASELINES[p])
+    for s in DIAG_SEEDS
+]
+# Only the largest multiplier is trained; smaller budgets are its first episodes (docs/decisions.md C10).
+DIAG_TREND_RESULTS = [
+    diag_run(p, DIAG_MAIN_CELL, max(DIAG_TREND["multipliers"]), s)
+    for p in ("reciprocator_vs_nl", "nl_vs_nl")
+    for s in range(DIAG_TREND["n_seeds"])
+] if DIAG_TREND["multipliers"] else []
+DIAG_PLOT_CFG = as_arg(
+    {
+        **{k: DIAG[k] for k in ("pairings", "rr_weights", "rr_normalise", "trend", "n_seeds")},
+        "main_cell": DIAG_MAIN_CELL,
+        "episodes": COINS["episodes"],
+        "smooth": COINS["smooth"],
+        "scale": SCALE,
+        **{k: CFG["claims"][k] for k in ("coins_final_fraction", "coins_margin", "coins_alpha")},
+    }
+)
+
+
+rule recip_coins_diagnosis_table:
+    input:
+        DIAG_RESULTS,
+    output:
+        **table_outputs("recip_coins_diagnosis", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
+    params:
+        cfg=DIAG_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_coins_diagnosis.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_coins_diagnosis_table {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+rule recip_coins_diagnosis_figure:
+    input:
+        DIAG_RESULTS,
+    output:
+        reported(f"{FIG}/recip_coins_diagnosis.pdf", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
+    params:
+        cfg=DIAG_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_coins_diagnosis_figure.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_coins_diagnosis_figure {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+rule recip_coins_diagnosis_trend_table:
+    input:
+        DIAG_TREND_RESULTS,
+    output:
+        **table_outputs("recip_coins_diagnosis_trend", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
+    params:
+        cfg=DIAG_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_coins_diagnosis_trend.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_coins_diagnosis_trend_table {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+rule recip_coins_diagnosis_trend_figure:
+    input:
+        DIAG_TREND_RESULTS,
+    output:
+        reported(f"{FIG}/recip_coins_diagnosis_trend.pdf", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
+    params:
+        cfg=DIAG_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_coins_diagnosis_trend_figure.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_coins_diagnosis_trend_figure {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+ALL_OUTPUTS += [f"{FIG}/recip_coins_diagnosis.pdf", *table("recip_coins_diagnosis")]
+if DIAG_TREND["multipliers"]:
+    ALL_OUTPUTS += [f"{FIG}/recip_coins_diagnosis_trend.pdf", *table("recip_coins_diagnosis_trend")]
+CLAIM_INPUTS += [p for p in DIAG_RESULTS if "/recip_coins_diagnosis/" in p]
