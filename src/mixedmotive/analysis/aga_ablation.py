@@ -17,9 +17,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from .claims import Verdict, claim
+from .claims import Verdict, claim, welch_greater
 from .marl import final_values
-from .metrics import fmt_pm, mean_sem, welch_greater
+from .metrics import fmt_pm, mean_sem
 
 DIAGNOSTIC = "AgA (diagnostic)"
 GAME_TITLES = {"harvest": "Harvest", "cleanup": "Cleanup", "mmm2": "Selfish-MMM2"}

@@ -9,10 +9,13 @@ claims with :func:`claim` in their own module of ``mixedmotive.analysis``.
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .. import results
 
@@ -84,6 +87,15 @@ def claim(id: str, paper: str, source: str, statement: str, experiments: tuple[s
         return check
 
     return register
+
+
+def welch_greater(a, b) -> float:
+    """One-sided Welch t-test p of mean(a) > mean(b), NaNs dropped; NaN with fewer than 2 values a side."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    return float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
 
 
 def load_registry() -> dict[str, Claim]:

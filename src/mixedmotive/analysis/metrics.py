@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import stats
 
@@ -55,12 +53,3 @@ def fmt_pm(mean: float, half: float, digits: int = 3) -> str:
     if np.isnan(half):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {half:.{digits}f}"
-
-
-def welch_greater(a, b) -> float:
-    """One-sided Welch t-test p of mean(a) > mean(b), NaNs dropped; NaN with fewer than 2 values a side."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if len(a) < 2 or len(b) < 2:
-        return math.nan
-    return float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..jobs import parse_coins_cell
-from .claims import Verdict, claim
-from .metrics import fmt_pm, mean_sem, welch_greater
+from .claims import Verdict, claim, welch_greater
+from .metrics import fmt_pm, mean_sem
 from .recip_coins_claims import final_values
 
 DIAGNOSTIC = "Reciprocators (diagnostic)"
