@@ -127,3 +127,23 @@ def test_trend_takes_smaller_budgets_from_the_prefix_of_the_largest():
     # 2x: updates 0..9, last 20 % = updates 8 and 9 -> 8.5 for both variants
     assert list(tr["collective return"]) == ["8.5", "8.5", "50.0", "45.0"]
     assert list(tr["env steps"]) == [1000, 1000, 2000, 2000]
+
+
+def test_reused_table2_runs_join_the_ablation_relabelled():
+    own = _frame({"aga_no_hamiltonian": [5.0]}).assign(experiment="aga_ablation")
+    ssd = _frame({"aga_lam100": [1.0, 2.0], "simul_ind": [9.0], "cga": [3.0]}).drop(columns="budget").assign(
+        experiment="aga_ssd")
+    mmm2 = _frame({"aga_lam100": [7.0]}, game="mmm2").drop(columns=["budget", "game"]).assign(experiment="aga_mmm2")
+    t = abl.with_reused(pd.concat([own, ssd, mmm2], ignore_index=True),
+                        {"harvest": {"aga": "aga_lam100", "simul_ind": "simul_ind"}, "mmm2": {"aga": "aga_lam100"}})
+    runs = t.groupby(["game", "variant"]).seed.nunique().to_dict()
+    assert runs == {("harvest", "aga"): 2, ("harvest", "simul_ind"): 1, ("harvest", "aga_no_hamiltonian"): 1,
+                    ("mmm2", "aga"): 1}  # cga is not reused: dropped
+    assert (t["budget"] == 1).all()
+    s = abl.summary(t, {"harvest": ["simul_ind", "aga"]}, 0.4).set_index("variant")
+    assert s.loc["aga", "collective return"] == "1.5 ± 0.5"
+    # the claims read the same relabelled runs
+    frames = {"aga_ablation": own, "aga_ssd": ssd, "aga_mmm2": mmm2}
+    v = abl.beats(frames, {**CFG, "ablation_reuse": {"harvest": {"aga": "aga_lam100"}}}, "harvest",
+                  "aga_no_hamiltonian", "aga")
+    assert "aga 1.5 ± 0.5 (n=2)" in v.statistic

@@ -890,3 +890,15 @@ def test_a_longer_run_starts_as_the_shorter_one():
     pd.testing.assert_frame_equal(short.drop(columns="budget"), long.iloc[:2].drop(columns="budget"))
     assert not long.iloc[2:].drop(columns="budget").reset_index(drop=True).equals(
         short.drop(columns="budget").reset_index(drop=True))
+
+
+def test_an_ablation_run_with_table2_settings_is_the_table2_run():
+    """The workflow reuses Table 2's runs for ablation variants with the same job settings (ABL_REUSE)."""
+    from mixedmotive.experiments import aga_ablation, aga_ssd
+
+    cfg = {**_ssd_cfg(), "variant": "aga_lam100", "updates": 2}
+    a = aga_ablation.run(cfg, "harvest:aga:x1", seed=1)
+    b = aga_ssd.run(cfg, "harvest:aga_lam100", seed=1)
+    same = [c for c in b.columns if c not in ("experiment", "variant")]
+    pd.testing.assert_frame_equal(a[same], b[same])
+    assert (a["variant"] == "aga").all() and (b["variant"] == "aga_lam100").all()

@@ -259,6 +259,12 @@ CONFIG_CHANGES = {
     "ablation-trend": (("scales.smoke.aga_ablation.trend.multipliers", [2, 3]),
                        lambda ms: {("aga_ablation", f"mult=3, game=harvest, variant={v}, seed=0")
                                    for v in ("simul_ind", "aga")}),
+    # an ablation variant with a Table 2 run's settings reuses that run (none trained); one without trains
+    "ablation-reuses-table2": (("scales.smoke.aga_ablation.games.cleanup", ["aga_sign_off_no_hamiltonian", "aga"]),
+                               lambda ms: set()),
+    "ablation-trains-the-rest": (("scales.smoke.aga_ablation.games.cleanup", ["aga_sign_off_no_hamiltonian",
+                                                                              "simul_co"]),
+                                 lambda ms: {("aga_ablation", "mult=1, game=cleanup, variant=simul_co, seed=0")}),
     # a new r_RR weight adds its cells only (the recip_coins cell is never retrained); a longer Coins trend
     # adds its two runs only; a Reciprocator setting of recip_coins reruns every Reciprocator run, in both areas
     "coins-cell": (("scales.smoke.recip_coins_diagnosis.rr_weights", [0.3, 1.0, 3.0]),

@@ -31,8 +31,14 @@ rule aga_ablation:
 
 
 ABL_SEEDS = {game: range(ABL.get("seeds_by_game", {}).get(game, ABL["n_seeds"])) for game in ABL_GAMES}
+
+
+ABL_REUSE = {game: {v: ablation_reuses(game, v) for v in variants if ablation_reuses(game, v)}
+             for game, variants in ABL["games"].items()}
+
+
 ABL_RESULTS = [
-    f"{RES}/aga_ablation/x1/{game}/{variant}/seed{seed}.parquet"
+    ablation_run(1, game, variant, seed)
     for game, variants in ABL["games"].items()
     for variant in variants
     for seed in ABL_SEEDS[game]
@@ -40,7 +46,7 @@ ABL_RESULTS = [
 # Only the largest multiplier is trained: a run is deterministic per seed and nothing in it depends on
 # its length, so its first k x (default updates) are the k x run (docs/decisions.md A12).
 ABL_TREND_RESULTS = [
-    f"{RES}/aga_ablation/x{max(ABL_TREND['multipliers'])}/{ABL_TREND['game']}/{variant}/seed{seed}.parquet"
+    ablation_run(max(ABL_TREND["multipliers"]), ABL_TREND["game"], variant, seed)
     for variant in ABL_TREND["variants"]
     for seed in range(ABL_TREND["n_seeds"])
 ] if ABL_TREND["multipliers"] else []
@@ -50,6 +56,7 @@ ABL_PLOT_CFG = as_arg(
         "lam": ABL["lam"],
         "variants": ABL["variants"],
         "trend": ABL_TREND,
+        "reuse": ABL_REUSE,
         "n_seeds": ABL["n_seeds"],
         "scale": SCALE,
         "final_fraction": CFG["claims"]["marl_final_fraction"],
@@ -91,7 +98,7 @@ rule aga_ablation_curves:
 
 
 ABL_TREND_INPUTS = ABL_TREND_RESULTS + [
-    f"{RES}/aga_ablation/x1/{ABL_TREND['game']}/{variant}/seed{seed}.parquet"
+    ablation_run(1, ABL_TREND["game"], variant, seed)
     for variant in ABL_TREND["variants"]
     if variant in ABL["games"].get(ABL_TREND["game"], [])
     for seed in ABL_SEEDS.get(ABL_TREND["game"], [])
@@ -134,3 +141,4 @@ ALL_OUTPUTS += [f"{FIG}/aga_ablation_curves.pdf", *table("aga_ablation")]
 if ABL_TREND["multipliers"]:
     ALL_OUTPUTS += [f"{FIG}/aga_ablation_trend.pdf", *table("aga_ablation_trend")]
 CLAIM_INPUTS += ABL_RESULTS
+CLAIM_CFG["ablation_reuse"] = ABL_REUSE

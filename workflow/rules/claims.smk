@@ -6,7 +6,7 @@ rule claims:
     output:
         **table_outputs("claims", "../report/claims.rst", "Claims"),
     params:
-        cfg=as_arg(CFG["claims"]),
+        cfg=as_arg(CLAIM_CFG),
     conda:
         ENV
     log:

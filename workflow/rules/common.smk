@@ -24,6 +24,7 @@ FIG = "figures" if SCALE == "default" else f"figures/{SCALE}"
 TAB = "tables" if SCALE == "default" else f"tables/{SCALE}"
 ALL_OUTPUTS = []  # every area appends its final figures and tables
 CLAIM_INPUTS = []  # every area appends the raw results its claims read
+CLAIM_CFG = dict(CFG["claims"])  # the claims job's settings; an area adds what its claims read
 
 METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
 
@@ -121,3 +122,35 @@ def rr_meta_inputs(wildcards):
 def rr_match_cfg(wildcards, input):
     return as_arg({**job_settings("recip_ipd_analytic", CFG, wildcards.pair),
                    "artifacts": {k: str(v) for k, v in input.items()}})
+
+
+# --- AgA ablation (aga_ablation.smk; reads SSD, MMM2_BACKEND, ABL_REUSE at call time)
+def ablation_reuses(game, variant):
+    """The Table 2 / Fig. 6 variant whose runs are this variant's runs at the default budget: its job
+    settings are the ablation job's (docs/decisions.md A12; tested), so the ablation does not retrain it."""
+    own = job_settings("aga_ablation", CFG, f"{game}:{variant}:x1")
+    area = "aga_mmm2" if game == "mmm2" else "aga_ssd"
+    if area == "aga_ssd" and game not in SSD["games"]:
+        return None
+    for t2 in CFG[area]["variants"]:
+        if {**job_settings(area, CFG, t2 if area == "aga_mmm2" else f"{game}:{t2}"), "variant": t2} == own:
+            return t2
+    return None
+
+
+def ablation_run(mult, game, variant, seed):
+    """Raw result of one ablation run: a Table 2 / Fig. 6 run where the ablation reuses one, else its own."""
+    reused = ABL_REUSE.get(game, {}).get(variant) if mult == 1 else None
+    if reused is None:
+        return f"{RES}/aga_ablation/x{mult}/{game}/{variant}/seed{seed}.parquet"
+    if game == "mmm2":
+        return f"{RES}/aga_mmm2/{MMM2_BACKEND}/{reused}/seed{seed}.parquet"
+    return f"{RES}/aga_ssd/{game}/{reused}/seed{seed}.parquet"
+
+
+# --- Coins diagnosis (recip_coins_diagnosis.smk; reads COINS and DIAG_MAIN_CELL at call time)
+def diag_run(pairing, cell, mult, seed):
+    """Raw result of one Coins-diagnosis run: recip_coins' run for recip_coins' own cell at the default budget."""
+    if mult == 1 and cell == DIAG_MAIN_CELL and pairing in COINS["pairings"]:
+        return f"{RES}/recip_coins/{pairing}/seed{seed}.parquet"
+    return f"{RES}/recip_coins_diagnosis/x{mult}/{pairing}/{cell}/seed{seed}.parquet"

@@ -32,12 +32,6 @@ rule recip_coins_diagnosis:
         " --seed {wildcards.seed} --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
-def diag_run(pairing, cell, mult, seed):
-    if mult == 1 and cell == DIAG_MAIN_CELL and pairing in COINS["pairings"]:
-        return f"{RES}/recip_coins/{pairing}/seed{seed}.parquet"
-    return f"{RES}/recip_coins_diagnosis/x{mult}/{pairing}/{cell}/seed{seed}.parquet"
-
-
 DIAG_SEEDS = range(DIAG["n_seeds"])
 # the cells' Reciprocator pairings, and the baselines the claims compare them with (recip_coins' runs:
 # a pairing without a Reciprocator does not read the cell)

@@ -43,6 +43,25 @@ def describe(variant: str) -> str:
     return DESCRIPTIONS.get(variant, variant)
 
 
+def with_reused(frame: pd.DataFrame, reuse: dict | None) -> pd.DataFrame:
+    """The ablation's rows of ``frame``: its own runs plus the Table 2 / Fig. 6 runs it reuses, relabelled.
+
+    ``reuse``: game -> {ablation variant: Table 2 / Fig. 6 variant} (the workflow's ``ABL_REUSE``: variants
+    whose job settings at the default budget are those of a Table 2 / Fig. 6 run, which the ablation then
+    does not retrain).  Rows of other experiments are dropped; a frame without ``experiment`` is returned as is.
+    """
+    if "experiment" not in frame:
+        return frame
+    parts = [frame[frame.experiment == "aga_ablation"]]
+    for game, names in (reuse or {}).items():
+        source = frame[frame.experiment == ("aga_mmm2" if game == "mmm2" else "aga_ssd")]
+        if "game" in source:
+            source = source[(source.game == game) | source.game.isna()]
+        for name, table_variant in names.items():
+            parts.append(source[source.variant == table_variant].assign(variant=name, game=game, budget=1))
+    return pd.concat(parts, ignore_index=True)
+
+
 def runs_at_budget(frame: pd.DataFrame, budget: int = 1) -> pd.DataFrame:
     return frame[frame["budget"] == budget] if "budget" in frame else frame
 
@@ -154,8 +173,9 @@ def trend(frame: pd.DataFrame, game: str, variants, fraction: float, multipliers
 
 
 # ---------------------------------------------------------------------------- diagnostic claims
-def _finals(frames, game, column, fraction):
-    t = runs_at_budget(frames["aga_ablation"])
+def _finals(frames, game, column, fraction, reuse=None):
+    t = pd.concat([frames[e] for e in ("aga_ablation", "aga_ssd", "aga_mmm2") if e in frames], ignore_index=True)
+    t = runs_at_budget(with_reused(t, reuse))
     fin = final_values(t[t.game == game], column, fraction)
     if fin.empty:
         return {}
@@ -166,7 +186,7 @@ def beats(frames, cfg, game, a, b, column="collective", also_at_least=None) -> V
     """``a`` beats ``b``: mean(a) - mean(b) > margin and one-sided Welch p < alpha over seeds;
     with ``also_at_least`` also mean(a) - mean(that) >= -margin."""
     fraction, margin, alpha = cfg["marl_final_fraction"], cfg["ablation_margin"], cfg["marl_alpha"]
-    per = _finals(frames, game, column, fraction)
+    per = _finals(frames, game, column, fraction, cfg.get("ablation_reuse"))
     need = [v for v in (a, b, also_at_least) if v is not None]
     threshold = (f"mean({a}) − mean({b}) > {margin:g} and one-sided Welch p < {alpha:g}"
                  + (f"; mean({a}) − mean({also_at_least}) ≥ −{margin:g}" if also_at_least else "")

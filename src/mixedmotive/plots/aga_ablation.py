@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 
 from .. import results  # noqa: E402
 from ..analysis.aga_ablation import (GAME_TITLES, describe, layers, runs_at_budget, summary, trend,  # noqa: E402
-                                     with_prefixes)
+                                     with_prefixes, with_reused)
 from ..analysis.marl import final_values  # noqa: E402
 from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from .style import COLOURS  # noqa: E402
@@ -54,7 +54,7 @@ def _note(cfg: dict, fraction: float) -> str:
 
 
 def table(inputs, out, cfg: dict) -> None:
-    t = results.read_many(inputs)
+    t = with_reused(results.read_many(inputs), cfg.get("reuse"))
     fraction = cfg["final_fraction"]
     frame = summary(t, cfg["games"], fraction)
     write_table(frame, Path(out), title="AgA ablation: which reading of AgA learns (collective return, higher is better)",
@@ -79,7 +79,7 @@ def _norm_panel(ax, g) -> None:
 
 
 def curves(inputs, out, cfg: dict) -> None:
-    t = runs_at_budget(results.read_many(inputs))
+    t = runs_at_budget(with_reused(results.read_many(inputs), cfg.get("reuse")))
     games = [g for g in GAME_TITLES if g in cfg["games"] and g in set(t.game)]
     order = list(dict.fromkeys(v for g in games for v in cfg["games"][g]))
     colour = _colour_map(order)
@@ -116,7 +116,7 @@ def curves(inputs, out, cfg: dict) -> None:
 
 def trend_table(inputs, out, cfg: dict) -> None:
     tr = cfg["trend"]
-    t = results.read_many(inputs)
+    t = with_reused(results.read_many(inputs), cfg.get("reuse"))
     frame = trend(t, tr["game"], tr["variants"], cfg["final_fraction"], tr["multipliers"])
     write_table(frame, Path(out), title=f"AgA ablation: budget trend in {GAME_TITLES.get(tr['game'], tr['game'])} "
                 "(collective return; is the gap to Simul-Ind closing?)",
@@ -129,7 +129,7 @@ def trend_table(inputs, out, cfg: dict) -> None:
 
 def trend_curves(inputs, out, cfg: dict) -> None:
     tr = cfg["trend"]
-    t = results.read_many(inputs)
+    t = with_reused(results.read_many(inputs), cfg.get("reuse"))
     t = with_prefixes(t[t.game == tr["game"]], tr["multipliers"])
     budgets = sorted(t["budget"].unique())
     colour = _colour_map(tr["variants"])
