@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .claims import Verdict, claim
+from .claims import Verdict, claim, welch_greater
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "Reciprocators"
@@ -45,7 +44,7 @@ def compare(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, what: str, c
                  f"{name_a} {fmt_pm(*mean_sem(a))} (n={len(a)}), {name_b} {fmt_pm(*mean_sem(b))} (n={len(b)})")
     if len(a) < 2 or len(b) < 2:
         return Verdict(statistic, threshold, False, "needs at least 2 seeds per pairing for the test")
-    p = float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
+    p = welch_greater(a, b)
     diff = float(a.mean() - b.mean())
     return Verdict(statistic + f"; difference {diff:+.3f}, p = {p:.3g}", threshold,
                    bool(diff > margin and p < alpha))
