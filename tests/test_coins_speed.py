@@ -1,6 +1,11 @@
 """Speed work on the Coins learners (issue 13, item 5) keeps the results: the smoke-scale
-``recip_coins`` frames equal those of commit 6439e09 (before the speed-up) bit for bit, and
-the training forward (distinct views encoded once) equals the plain evaluation.
+``recip_coins`` frames equal those of commit 6439e09 (before the speed-up), and the training
+forward (distinct views encoded once) equals the plain evaluation.
+
+The coin counts and rewards must be equal exactly (any change of a sampled action changes them);
+the float statistics of the influence models (rr_mean, voi_on_other, balance_end) to 1e-5
+relative: the fixture was written on an AVX2 AMD EPYC, and on an AVX-512 Intel Xeon the same
+code gives them with ~1e-7 relative differences (other BLAS kernels, other summation order).
 
 BEFORE_6439E09 was produced by running, in a worktree of 6439e09
 (``git worktree add /tmp/coins_before 6439e09``)::
@@ -63,14 +68,16 @@ def _one_thread(one_thread):
 
 
 @pytest.mark.parametrize("pairing", sorted(BEFORE_6439E09))
-def test_smoke_run_is_bit_identical_to_6439e09(pairing):
+def test_smoke_run_equals_6439e09(pairing):
     cfg = config.load(scale="smoke")["recip_coins"]
     got = recip_coins.run(cfg, pairing, seed=0)[list(COLUMNS)].values.tolist()
     want = BEFORE_6439E09[pairing]
     assert len(got) == len(want)
+    exact = {"own", "other", "reward"}
     for g_row, w_row in zip(got, want):
-        for g, w in zip(g_row, w_row):
-            assert (math.isnan(g) and math.isnan(w)) or g == w, (pairing, g_row, w_row)
+        for column, g, w in zip(COLUMNS, g_row, w_row):
+            same = g == w if column in exact else math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-9)
+            assert (math.isnan(g) and math.isnan(w)) or same, (pairing, column, g_row, w_row)
 
 
 def _rollout_obs(batch=256, T=32, seed=0):
