@@ -85,7 +85,7 @@ def test_beats_with_at_least_and_missing_runs():
     strict = abl.beats({"aga_ablation": t}, {**CFG, "ablation_margin": 31.0}, "harvest", "aga_no_hamiltonian", "aga")
     assert not strict.reproduced  # the margin applies to 'beats' too: 30 > 31 is false
     missing = abl.beats({"aga_ablation": t}, CFG, "cleanup", "aga_no_hamiltonian", "aga")
-    assert not missing.reproduced and missing.statistic.startswith("missing runs")
+    assert not missing.reproduced and not missing.ran and missing.statistic.startswith("missing runs")
 
 
 def test_trend_by_hand():
@@ -105,8 +105,9 @@ def test_diagnostic_rows_in_the_claims_table():
     diag = table[table["paper"] == abl.DIAGNOSTIC]
     assert set(diag.index) == {d[0] for d in abl.DIAGNOSES}
     assert table.loc["DIAG-AGA-harvest-H", "verdict"] == "reproduced"
-    assert table.loc["DIAG-AGA-harvest-sign", "verdict"] == "not reproduced"  # no aga_sign_off runs
+    assert table.loc["DIAG-AGA-harvest-sign", "verdict"] == "not run"  # no aga_sign_off runs
     assert table.loc["DIAG-AGA-cleanup-H", "statistic"].startswith("missing runs")
+    assert table.loc["DIAG-AGA-cleanup-H", "verdict"] == "not run"
     assert all(s.startswith("Diagnostic") for s in diag["claim"])
     # every not-reproduced AgA claim of the papers names its diagnosis
     for cid in ("AGA-C4-harvest-SW", "AGA-C4-cleanup-E", "AGA-C5-win"):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mixedmotive.analysis import recip_coins_claims as cc
-from mixedmotive.analysis.claims import load_registry
+from mixedmotive.analysis.claims import evaluate, load_registry
 
 CFG = {"coins_final_fraction": 0.2, "coins_margin": 0.0, "coins_alpha": 0.05}
 
@@ -61,10 +61,16 @@ def test_registered_claims_on_synthetic_results():
                         "RECIP-C5c": True}
 
 
-def test_missing_pairing_is_not_reproduced():
+def test_missing_pairing_is_not_run():
     frame = _frame("nl_vs_nl", {0, 1}, [0.5, 0.5], [0.0, 0.0])
     v = load_registry()["RECIP-C4a"].check({"recip_coins": frame}, CFG)
-    assert not v.reproduced and "missing" in v.statistic
+    assert not v.reproduced and not v.ran and "missing" in v.statistic
+    # in the table: the runs that exist are checked, claims whose pairings are absent say "not run"
+    frame = pd.concat([frame, _frame("reciprocator_vs_nl", {0, 1}, [0.5, 0.5], [0.0, 0.0])])
+    table = evaluate({"recip_coins": frame}, CFG).set_index("id")
+    assert table.loc["RECIP-C4a", "verdict"] == "not reproduced"  # equal P(own): ran, no difference
+    assert table.loc["RECIP-C5a", "verdict"] == "not run"  # no Reciprocator pairs
+    assert table.loc["RECIP-C4b", "verdict"] == "not run"  # no MFOS vs NL-PPO
 
 
 @pytest.mark.parametrize("cid", ["RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c"])

@@ -193,7 +193,7 @@ def beats(frames, cfg, game, a, b, column="collective", also_at_least=None) -> V
                  + f" ({column}, last {fraction:.0%} of updates)")
     missing = [v for v in need if len(per.get(v, [])) == 0]
     if missing:
-        return Verdict(f"missing runs: {', '.join(missing)}", threshold, False, "")
+        return Verdict(f"missing runs: {', '.join(missing)}", threshold, False, "", ran=False)
     x, y = per[a], per[b]
     p = welch_greater(x, y)
     ok = bool(x.mean() - y.mean() > margin and p < alpha)

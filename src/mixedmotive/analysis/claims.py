@@ -22,10 +22,14 @@ from .. import results
 
 @dataclass(frozen=True)
 class Verdict:
+    """A claim's check.  ``ran=False``: the claim's experiments have results, but not the runs the
+    check needs (a pairing or variant absent); the table says "not run", not "not reproduced"."""
+
     statistic: str
     threshold: str
     reproduced: bool
     detail: str = ""
+    ran: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,8 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
         row = {"id": c.id, "paper": c.paper, "source": c.source, "claim": c.statement}
         if all(e in frames for e in c.experiments):
             v = c.check(frames, cfg)
-            row.update(statistic=v.statistic, threshold=v.threshold,
-                       verdict="reproduced" if v.reproduced else "not reproduced", detail=v.detail)
+            verdict = "not run" if not v.ran else "reproduced" if v.reproduced else "not reproduced"
+            row.update(statistic=v.statistic, threshold=v.threshold, verdict=verdict, detail=v.detail)
         else:
             row.update(statistic="", threshold="", verdict="not run",
                        detail="needs " + ", ".join(e for e in c.experiments if e not in frames))

@@ -39,7 +39,7 @@ def compare(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, what: str, c
     margin, alpha = cfg["coins_margin"], cfg["coins_alpha"]
     threshold = f"mean({name_a}) - mean({name_b}) > {margin} and one-sided Welch p < {alpha}"
     if len(a) == 0 or len(b) == 0:
-        return Verdict(f"{what}: missing runs", threshold, False, "a pairing has no results")
+        return Verdict(f"{what}: missing runs", threshold, False, "a pairing has no results", ran=False)
     statistic = (f"{what} (last {cfg['coins_final_fraction']:.0%} of episodes, mean ± SEM over seeds): "
                  f"{name_a} {fmt_pm(*mean_sem(a))} (n={len(a)}), {name_b} {fmt_pm(*mean_sem(b))} (n={len(b)})")
     if len(a) < 2 or len(b) < 2:

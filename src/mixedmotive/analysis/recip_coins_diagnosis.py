@@ -155,7 +155,8 @@ def some_cell_reproduces_c4a(frames, cfg):
                  f"{alpha:g}/{len(cells)} (NL-PPO P(own coin), last {fraction:.0%} of episodes)")
     b = final_values(frames["recip_coins"], "nl_vs_nl", "p_own", (1,), "mean", fraction)
     if not cells or len(b) == 0:
-        return Verdict("missing runs: " + ("diagnosis cells" if not cells else "nl_vs_nl"), threshold, False, "")
+        return Verdict("missing runs: " + ("diagnosis cells" if not cells else "nl_vs_nl"), threshold, False, "",
+                       ran=False)
     results = []
     for cell in cells:
         a = final_values(diag[diag.cell == cell], "reciprocator_vs_nl", "p_own", (1,), "mean", fraction)
