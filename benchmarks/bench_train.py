@@ -16,7 +16,9 @@ actions and no learner.  Measurements rotate over the methods in interleaved rou
 background load falls on all of them alike; the medians are printed with
 
 (a) each method's time per step over Simul-Ind's, the environment's share of a Simul-Ind run, and
-    the speed-up over a pinned copy of the trainer before this issue's change (``@before`` rows);
+    the speed-up over a pinned copy of the trainer (``<method>@<commit>`` rows: ``agents/mappo.py`` as of
+    ``--baseline``, default ccffa47, the trainer before the rollout-weight and critic-layout change,
+    loaded from ``git show`` into a temporary module; rollout, environment and engine are today's);
 (b) the projected hours of one paper-scale run on this core (2e7 SSD steps, 1e7 MMM2 steps)
     from the throughput at the paper settings (``--paper``) or, without it, at the default
     settings (a lower bound of the cost: paper runs use a conv actor and longer rollouts);
@@ -28,19 +30,47 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 
 from mixedmotive.config import load
 from mixedmotive.experiments import aga_mmm2, aga_ssd
+from mixedmotive.agents.mappo import mappo_config
 from mixedmotive.experiments.marl import collect, make_learner
 
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
 
 
 DEVICE = "cpu"
+BASELINE = "ccffa47"  # today's trainer when the pinned comparison was introduced (issue 15)
+
+
+def baseline_mappo(commit: str):
+    """``mixedmotive.agents.mappo`` as of ``commit`` (``git show``), as a temporary module."""
+    root = Path(__file__).resolve().parents[1]
+    src = subprocess.run(["git", "-C", str(root), "show", f"{commit}:src/mixedmotive/agents/mappo.py"],
+                         check=True, capture_output=True, text=True).stdout
+    name = f"mixedmotive.agents._mappo_{commit}"
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None))
+    mod.__package__ = "mixedmotive.agents"
+    sys.modules[name] = mod
+    exec(compile(src, f"{commit}:src/mixedmotive/agents/mappo.py", "exec"), mod.__dict__)
+    return mod
+
+
+def pinned_learner(mod, task, variant: str, cfg: dict):
+    """:func:`make_learner` with the MAPPO class of module ``mod``."""
+    net = cfg["network"]
+    convs = {k: net[k] for k in ("actor_channels", "critic_channels") if k in net}
+    return mod.MAPPO(variant, task.n_agents, task.obs_shape, task.state_shape, task.n_actions,
+                     mappo_config(cfg["mappo"]), actor_hidden=tuple(net["actor_hidden"]),
+                     critic_hidden=tuple(net["critic_hidden"]), device=DEVICE, **convs)
 
 
 def _clock() -> float:
@@ -65,18 +95,19 @@ def _settings(game: str, scale: str) -> dict:
 class Runner:
     """One learner on one task, continued between measurements (as in a real run).
 
-    ``<method>@before``: the trainer as it was before the channels-last critic (75295df), i.e. the
-    critic's convolution on the contiguous state layout: today's code with that one line undone."""
+    ``<method>@<commit>``: the same with the MAPPO learner of ``commit`` (:func:`baseline_mappo`)."""
 
     def __init__(self, game: str, cfg: dict, variant: str):
         torch.manual_seed(0)
         self.cfg, self.variant = cfg, variant
         self.task = _task(game, cfg)
-        method, _, before = variant.partition("@")
-        self.learner = None if variant == "env" else make_learner(self.task, method, cfg, DEVICE)
-        if before:
-            critic = self.learner.critic
-            critic.forward = lambda state: critic.net(state)
+        method, _, commit = variant.partition("@")
+        if variant == "env":
+            self.learner = None
+        elif commit:
+            self.learner = pinned_learner(baseline_mappo(commit), self.task, method, cfg)
+        else:
+            self.learner = make_learner(self.task, method, cfg, DEVICE)
         self.state = self.task.reset()
         self.steps_per_update = int(cfg["horizon"]) * self.task.batch
         self.measure(1)  # warm-up
@@ -104,9 +135,10 @@ class Runner:
         return torch.multinomial(probs.reshape(-1, t.n_actions), 1, generator=t.generator).view(t.batch, t.n_agents)
 
 
-def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) -> dict:
+def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, baseline: str) -> dict:
     cfg = _settings(game, scale)
-    runners = {m: Runner(game, cfg, m) for m in ["env", *methods, *(f"{m}@before" for m in methods[:2])]}
+    pinned = [f"{m}@{baseline}" for m in methods[:3]] if baseline else []
+    runners = {m: Runner(game, cfg, m) for m in ["env", *methods, *pinned]}
     times = {m: [] for m in runners}
     keys = list(runners)
     for r in range(rounds):
@@ -125,8 +157,8 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int) 
         hours = PAPER_STEPS[game] * med[m] / 3600
         print(f"  {m:>12s} {rate:10.0f} {ratio:11.2f}x {hours:14.1f}")
     print(f"  environment share of a Simul-Ind run: {med['env'] / med['simul_ind']:.1%}")
-    for m in methods[:2]:
-        print(f"  {m}: today / before the channels-last critic = {med[m + '@before'] / med[m]:.2f}x faster")
+    for m in pinned:
+        print(f"  {m.partition('@')[0]}: today is {med[m] / med[m.partition('@')[0]]:.2f}x faster than at {baseline}")
     return med
 
 
@@ -147,6 +179,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--updates", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU: wall time)")
+    ap.add_argument("--baseline", default=BASELINE,
+                    help="commit whose agents/mappo.py the @<commit> rows use ('' for none)")
     args = ap.parse_args()
     global DEVICE
     DEVICE = args.device
@@ -155,9 +189,9 @@ def main():
     if args.all_methods:
         methods += ["simul_co", "svo", "sl"]
     for game in args.games.split(","):
-        bench(game, "default", methods, args.rounds, args.updates)
+        bench(game, "default", methods, args.rounds, args.updates, args.baseline)
         if args.paper:
-            bench(game, "paper", methods, max(1, args.rounds - 1), 1)
+            bench(game, "paper", methods, max(1, args.rounds - 1), 1, args.baseline)
     socialjax_line()
 
 

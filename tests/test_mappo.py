@@ -810,8 +810,8 @@ def test_sgd_step_is_learning_rate_times_clipped_direction():
     captured = {}
     original = learner.direction
 
-    def spy(losses, info=None):
-        captured["d"] = [[g.detach().clone() for g in gs] for gs in original(losses, info)]
+    def spy(losses, info=None, via=None):
+        captured["d"] = [[g.detach().clone() for g in gs] for gs in original(losses, info, via)]
         return captured["d"]
 
     learner.direction = spy
@@ -902,3 +902,33 @@ def test_an_ablation_run_with_table2_settings_is_the_table2_run():
     same = [c for c in b.columns if c not in ("experiment", "variant")]
     pd.testing.assert_frame_equal(a[same], b[same])
     assert (a["variant"] == "aga").all() and (b["variant"] == "aga_lam100").all()
+
+
+def test_cga_two_path_losses_give_the_per_agent_direction():
+    """MAPPO's CGA builds the boxed losses from two forward passes (own path through aliases, box path
+    through the parameters) so that xi takes one backward pass; the direction equals the one with
+    one backward pass per agent."""
+    actors, b = _problem(seed=7, N=4)
+    params = actors.agent_params()
+    want = direction("cga", _losses(actors, b)["boxed"], params, 0.8, separable=False)
+    via = [[p.view_as(p) for p in ps] for ps in params]
+    L = actor_losses(actors(b["obs"], weights=actors.stacked(via)), b["actions"], b["old_logp"], b["adv_ind"],
+                     b["adv_col"], CLIP, ENT, True, box_logits=actors(b["obs"]))
+    got = direction("cga", L["boxed"], params, 0.8, separable=False, individual_via=via)
+    torch.testing.assert_close(_flat([x for ps in got for x in ps]), _flat([x for ps in want for x in ps]),
+                               rtol=1e-10, atol=1e-13)
+
+
+def test_rollout_weights_follow_parameter_changes():
+    """act() reuses the stacked actor weights between updates and restacks after any in-place change."""
+    learner = MAPPO("simul_ind", 2, (3,), (3,), 4, MAPPOConfig(), actor_hidden=(5,), critic_hidden=(5,))
+    obs = torch.randn(6, 2, 3)
+    first = learner._rollout_weights()
+    assert learner._rollout_weights() is first
+    with torch.no_grad():
+        learner.actors.agents[1]["w0"].add_(1.0)
+    again = learner._rollout_weights()
+    assert again is not first
+    torch.testing.assert_close(again["w0"][1], learner.actors.agents[1]["w0"].detach())
+    with torch.no_grad():
+        torch.testing.assert_close(learner.actors(obs, weights=again), learner.actors(obs))

@@ -127,21 +127,28 @@ class AgentActors(nn.Module):
         """The layer of every tensor of one agent's :meth:`agent_params`: ``conv``, ``l0``, ``l1``, ..."""
         return ["conv" if k.startswith("conv") else f"l{k[1:]}" for k in self.agents[0].keys()]
 
-    def _stack(self, name):
-        return torch.stack([p[name] for p in self.agents])
+    def stacked(self, params: list[list[torch.Tensor]] | None = None) -> dict[str, torch.Tensor]:
+        """Every parameter name -> the N agents' tensors stacked on a leading axis; ``params``: tensors
+        to stack in place of the parameters, shaped like :meth:`agent_params` (e.g. aliases of them)."""
+        params = self.agent_params() if params is None else params
+        return {name: torch.stack([p[k] for p in params]) for k, name in enumerate(self.agents[0])}
 
-    def forward(self, obs: torch.Tensor, avail: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, obs: torch.Tensor, avail: torch.Tensor | None = None,
+                weights: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """``weights``: :meth:`stacked` computed earlier for the current parameters (the rollout reuses
+        it between updates); by default stacked here, inside the autograd graph."""
         m, n = obs.shape[:2]
+        w_ = self.stacked() if weights is None else weights
         if self.conv:
             c, h, w = self.obs_shape
-            wc = self._stack("conv_w")
+            wc = w_["conv_w"]
             x = F.conv2d(obs.reshape(m, n * c, h, w), wc.reshape(-1, *wc.shape[2:]),
-                         self._stack("conv_b").reshape(-1), groups=n)
+                         w_["conv_b"].reshape(-1), groups=n)
             x = F.relu(x).reshape(m, n, -1)
         else:
             x = obs.reshape(m, n, -1)
         for k in range(self.n_layers):
-            x = torch.baddbmm(self._stack(f"b{k}").unsqueeze(1), x.transpose(0, 1), self._stack(f"w{k}"))
+            x = torch.baddbmm(w_[f"b{k}"].unsqueeze(1), x.transpose(0, 1), w_[f"w{k}"])
             x = x.transpose(0, 1)
             if k < self.n_layers - 1:
                 x = F.relu(x)
@@ -168,10 +175,14 @@ class CentralCritic(nn.Module):
         layers.append(nn.Linear(feat, n_out))
         self.net = nn.Sequential(*layers)
 
+    @staticmethod
+    def layout(state):
+        """Map states (M, C, H, W) in channels-last memory: PyTorch's CPU convolution is faster on it for
+        these shapes on some CPUs (benchmarks/README.md). A copy, so :meth:`MAPPO.update` makes it once."""
+        return state.contiguous(memory_format=torch.channels_last) if state.dim() == 4 else state
+
     def forward(self, state):
-        if state.dim() == 4:  # channels-last map states: the CPU convolution is 3-4x faster (benchmarks/README.md)
-            state = state.contiguous(memory_format=torch.channels_last)
-        return self.net(state)
+        return self.net(self.layout(state))  # no copy when the states are laid out already
 
 
 class RunningNorm(nn.Module):
@@ -229,7 +240,7 @@ def shape_rewards(method: str, rewards: torch.Tensor, cfg: MAPPOConfig) -> torch
 
 # ---------------------------------------------------------------------------- losses
 def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entropy_coef: float,
-                 cross_terms: bool, collective: str = "mean") -> dict:
+                 cross_terms: bool, collective: str = "mean", box_logits=None) -> dict:
     """Actor losses of one batch: ``own`` and ``boxed`` (lists of N per-agent scalars) and ``collective``.
 
     ``logits`` (M, N, A), ``actions`` / ``old_logp`` / ``adv_ind`` (M, N), ``adv_col`` (M,).
@@ -240,6 +251,8 @@ def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entro
     collective advantage, averaged over agents (summed without ``cross_terms``), so that its
     gradient is the collective policy gradient; ``collective='sum'`` multiplies those surrogates
     by N (the sum over agents of the boxed surrogates).  The entropy bonuses are summed either way.
+    ``box_logits``: the same logits computed by a second path (see :meth:`MAPPO.direction`), from which
+    the magic box takes the others' log-probs; by default ``logits``.
     """
     if collective not in ("mean", "sum"):
         raise ValueError(f"collective must be 'mean' or 'sum', got {collective!r}")
@@ -258,7 +271,8 @@ def actor_losses(logits, actions, old_logp, adv_ind, adv_col, clip: float, entro
     if not cross_terms:
         col = -scale * surrogate(adv_col.unsqueeze(1)).mean(0).sum() - entropy_coef * entropy.sum()
         return {"own": list(own.unbind(0)), "boxed": list(own.unbind(0)), "collective": col}
-    others = logp.sum(1, keepdim=True) - logp
+    logp_box = logp if box_logits is None else torch.distributions.Categorical(logits=box_logits).log_prob(actions)
+    others = logp_box.sum(1, keepdim=True) - logp_box
     box = torch.exp(others - others.detach())
     boxed = -(surrogate(adv_ind) * box).mean(0) - entropy_coef * entropy
     col = -(surrogate(adv_col.unsqueeze(1)) * box).mean(0).sum() * scale / n - entropy_coef * entropy.sum()
@@ -291,10 +305,18 @@ class MAPPO:
     @torch.no_grad()
     def act(self, obs, avail=None, generator=None):
         """(M, N, ...) observations -> (actions (M, N), log-probs (M, N))."""
-        logits = self.actors(obs, avail)
+        logits = self.actors(obs, avail, self._rollout_weights())
         probs = torch.softmax(logits, -1)
         a = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).view(probs.shape[:-1])
         return a, torch.log(probs.gather(-1, a.unsqueeze(-1)).squeeze(-1).clamp(min=1e-30))
+
+    def _rollout_weights(self) -> dict[str, torch.Tensor]:
+        """The actors' stacked parameters, stacked again only after a parameter changed (an optimiser
+        step or a load bumps the tensors' version counters): once per update instead of once per step."""
+        versions = tuple(p._version for p in self.actors.parameters())
+        if getattr(self, "_stacked_at", None) != versions:
+            self._stacked, self._stacked_at = self.actors.stacked(), versions
+        return self._stacked
 
     @torch.no_grad()
     def values(self, state):
@@ -302,12 +324,15 @@ class MAPPO:
         return self.value_norm.denormalise(self.critic(state))
 
     # ------------------------------------------------------------------ learning
-    def direction(self, losses: dict, info: DirectionInfo | None = None):
+    def direction(self, losses: dict, info: DirectionInfo | None = None, via=None):
         """The engine's direction for this learner's method from :func:`actor_losses` output.
 
         Only CGA's correction differentiates the individual gradients, so only CGA needs
-        the boxed losses (one backward pass per agent); every other method takes the own
-        losses, whose gradients come from one backward pass.
+        the boxed losses; every other method takes the own losses, whose gradients come
+        from one backward pass.  ``via``: aliases of the actors' parameters through which
+        each boxed loss reaches its own agent's parameters (:meth:`update` builds them), so
+        that CGA's individual gradients also take one backward pass (the engine's
+        ``individual_via``) instead of one per agent.
         """
         engine_method = ENGINE_METHOD[self.method]
         cross = engine_method == "cga" and self.cfg.cross_terms
@@ -315,7 +340,7 @@ class MAPPO:
         return direction(engine_method, losses["boxed"] if cross else losses["own"], self.actors.agent_params(),
                          self.lam, losses["collective"] if self.method in NEEDS_COLLECTIVE else None,
                          separable=not cross, aga_sign=cfg.aga_sign, aga_hamiltonian=cfg.aga_hamiltonian,
-                         aga_normalise=cfg.aga_normalise, info=info)
+                         aga_normalise=cfg.aga_normalise, individual_via=via if cross else None, info=info)
 
     def gradient_norms(self, extras: dict) -> dict:
         """Per-layer norms (over all agents) of the engine's pieces, and the share of coordinates
@@ -347,8 +372,9 @@ class MAPPO:
         """
         cfg = self.cfg
         T, B, N = batch["actions"].shape
+        states = self.critic.layout(batch["state"].flatten(0, 1))  # one layout copy for every pass below
         with torch.no_grad():
-            v = self.values(batch["state"].flatten(0, 1)).view(T + 1, B, N + 1)
+            v = self.values(states).view(T + 1, B, N + 1)
             r = torch.cat([batch["rewards"], batch["team"].unsqueeze(-1)], -1)
             adv = gae(r, v, batch["dones"], cfg.gamma, cfg.gae_lambda)
             targets = adv + v[:-1]
@@ -357,17 +383,24 @@ class MAPPO:
             adv = adv.flatten(0, 1)
             adv = (adv - adv.mean(0)) / (adv.std(0) + 1e-8)
         obs = batch["obs"].flatten(0, 1)
-        state = batch["state"][:-1].flatten(0, 1)
+        state = states[:T * B]  # the states the actions were taken in (time-major rows)
         actions, old_logp = batch["actions"].flatten(0, 1), batch["logp"].flatten(0, 1)
         avail = batch["avail"].flatten(0, 1) if "avail" in batch else None
         params = [p for ps in self.actors.agent_params() for p in ps]
         lam_signs, norms = [], []
+        two_paths = self.method == "cga" and cfg.cross_terms  # see direction()
         for _ in range(cfg.epochs):
-            logits = self.actors(obs, avail)
+            via = box_logits = None
+            if two_paths:
+                via = [[p.view_as(p) for p in ps] for ps in self.actors.agent_params()]
+                logits = self.actors(obs, avail, self.actors.stacked(via))  # each agent's own path
+                box_logits = self.actors(obs, avail)  # the path to the other agents' parameters
+            else:
+                logits = self.actors(obs, avail)
             losses = actor_losses(logits, actions, old_logp, adv[:, :N], adv[:, N], cfg.clip,
-                                  cfg.entropy_coef, cfg.cross_terms, cfg.collective)
+                                  cfg.entropy_coef, cfg.cross_terms, cfg.collective, box_logits)
             info = DirectionInfo()
-            d = self.direction(losses, info)
+            d = self.direction(losses, info, via)
             if info.lam is not None:
                 lam_signs.extend(torch.sign(info.lam).reshape(-1).tolist())
             norms.append(self.gradient_norms(info.extras))

@@ -222,6 +222,7 @@ def direction(
     aga_sign: str = "global",
     aga_hamiltonian: bool = True,
     aga_normalise: str = "none",
+    individual_via=None,
     info: DirectionInfo | None = None,
 ):
     """Update direction (for descent) of a gradient-based multi-player learner.
@@ -263,6 +264,13 @@ def direction(
         take one backward pass instead of one per player.  Wrong results otherwise.
     aga_sign, aga_hamiltonian, aga_normalise:
         AgA's ablation options (see ``aga`` above); the defaults are the paper's reading.
+    individual_via:
+        For ``cga``/``sga``: tensors shaped like ``params`` (aliases of them, e.g. ``p.view_as(p)``)
+        through which each player's loss reaches its *own* parameters, while its dependence on the
+        other players' parameters goes through ``params`` directly.  The individual gradients xi are
+        then the gradients of the summed losses w.r.t. these aliases: one backward pass instead of one
+        per player, with the same values (and the same graph for the Hessian terms, which are still
+        taken w.r.t. ``params``).  Wrong results if a loss reaches another player's aliases.
     info:
         Optional :class:`DirectionInfo`, filled with the signed lambda used and the raw
         pieces (``extras``).
@@ -309,7 +317,11 @@ def direction(
                                      aga_sign, aga_hamiltonian, aga_normalise, info))
 
     # cga / sga: corrections built from the individual game's Hessian H
-    xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
+    if individual_via is not None:
+        via = [t for p in _players(individual_via) for t in p]
+        xi_graph = _grad(sum(l.sum() for l in losses), via, create_graph=True)
+    else:
+        xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
     ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
     xi = [x.detach() for x in xi_graph]
     if method == "cga":
