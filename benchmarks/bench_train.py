@@ -17,7 +17,7 @@ background load falls on all of them alike; the medians are printed with
 
 (a) each method's time per step over Simul-Ind's, the environment's share of a Simul-Ind run, and
     the speed-up over a pinned copy of the trainer (``<method>@<commit>`` rows: ``agents/mappo.py`` as of
-    ``--baseline``, default ccffa47, the trainer before the rollout-weight and critic-layout change,
+    ``--baseline``, default ccffa47, the trainer before docs/decisions.md A14 (one-pass CGA, critic layout, rollout weights),
     loaded from ``git show`` into a temporary module; rollout, environment and engine are today's);
 (b) the projected hours of one paper-scale run on this core (2e7 SSD steps, 1e7 MMM2 steps)
     from the throughput at the paper settings (``--paper``) or, without it, at the default
