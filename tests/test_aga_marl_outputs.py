@@ -62,9 +62,17 @@ def test_claim_tests_the_configured_headline_variant():
     assert v.reproduced and v.statistic.split(": ")[1].startswith("aga_lam0.1 ")
 
 
-def test_claim_without_aga_runs_is_not_reproduced():
+def test_claim_without_aga_runs_is_not_run():
     v = at_least_baselines(frame({"simul_ind": [0.1, 0.2]}), "equality", "E", CLAIMS)
-    assert not v.reproduced and "missing" in v.statistic
+    assert not v.reproduced and not v.ran and v.statistic == "E: missing runs"
+
+
+def test_claim_with_aga_undefined_in_every_run_is_not_reproduced_and_says_so():
+    v = at_least_baselines(frame({"aga_lam100": [math.nan, math.nan, math.nan], "simul_ind": [0.1, 0.2]}),
+                           "equality", "E", CLAIMS)
+    assert not v.reproduced and v.ran
+    assert v.statistic == f"E: undefined for aga_lam100 in all 3 runs (simul_ind {fmt_pm(*mean_sem([0.1, 0.2]))})"
+    assert "positive collective return" in v.detail
 
 
 def test_table2_gives_mean_and_sem_over_seeds_per_game():

@@ -29,8 +29,15 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
     per = {v: fin[fin.variant == v][column].dropna().to_numpy() for v in fin.variant.unique()}
     a = per.get(headline, np.array([]))
     bases = [b for b in BASELINES if b in per and len(per[b])]
-    if len(a) == 0 or not bases:
-        return Verdict(f"{what}: missing runs", threshold, False, f"{headline} or every baseline has no defined value")
+    if headline not in per or not any(b in per for b in BASELINES):
+        return Verdict(f"{what}: missing runs", threshold, False, f"no {headline} run or no baseline run", ran=False)
+    if len(a) == 0 or not bases:  # runs exist, but the metric is undefined in every one of them
+        undefined = headline if len(a) == 0 else "every baseline"
+        n_runs = int((fin.variant == headline).sum())
+        parts = [f"{b} {fmt_pm(*mean_sem(per[b]))}" for b in bases]
+        return Verdict(f"{what}: undefined for {undefined} in all {n_runs if len(a) == 0 else 'their'} runs"
+                       + (" (" + ", ".join(parts) + ")" if parts else ""), threshold, False,
+                       f"{undefined} has no defined value (equality E needs a positive collective return)")
     parts, holds, better = [f"{headline} {fmt_pm(*mean_sem(a))} (n={len(a)})"], [], []
     for b in bases:
         x = per[b]
