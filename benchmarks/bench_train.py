@@ -36,12 +36,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
 from mixedmotive.config import load
 from mixedmotive.experiments import aga_mmm2, aga_ssd
-from mixedmotive.agents.mappo import mappo_config
+from mixedmotive.experiments import marl
 from mixedmotive.experiments.marl import collect, make_learner
 
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
@@ -65,12 +66,9 @@ def baseline_mappo(commit: str):
 
 
 def pinned_learner(mod, task, variant: str, cfg: dict):
-    """:func:`make_learner` with the MAPPO class of module ``mod``."""
-    net = cfg["network"]
-    convs = {k: net[k] for k in ("actor_channels", "critic_channels") if k in net}
-    return mod.MAPPO(variant, task.n_agents, task.obs_shape, task.state_shape, task.n_actions,
-                     mappo_config(cfg["mappo"]), actor_hidden=tuple(net["actor_hidden"]),
-                     critic_hidden=tuple(net["critic_hidden"]), device=DEVICE, **convs)
+    """:func:`make_learner` itself, with the MAPPO class of module ``mod`` in place of today's."""
+    with mock.patch.object(marl, "MAPPO", mod.MAPPO):
+        return make_learner(task, variant, cfg, DEVICE)
 
 
 def _clock() -> float:
