@@ -95,3 +95,56 @@ def test_collect_copies_outputs_sidecars_and_small_raw_tables(tmp_path):
     snapshot.collect(results, dest, outputs)
     got = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     assert got == ["f.pdf", "raw/exp/big/seed0.json", "raw/exp/small/seed0.json", "raw/exp/small/seed0.parquet", "t.csv"]
+
+
+def _frame(n=8):
+    import numpy as np
+    import pandas as pd
+
+    return pd.DataFrame({"update": np.arange(n), "collective": np.linspace(-1.0, 1.0, n),
+                         "entropy": np.full(n, np.nan), "method": "simul_ind"})
+
+
+def test_compare_frames_finds_the_first_row_that_differs_by_one_ulp():
+    import numpy as np
+
+    ours, ref = _frame(), _frame()
+    assert snapshot.compare_frames(ours, ref)["status"] == "identical"  # NaN == NaN here
+    ours.loc[5, "collective"] = np.nextafter(ours.loc[5, "collective"], 2.0)
+    ours.loc[7, "collective"] += 1.0
+    got = snapshot.compare_frames(ours, ref)
+    assert got.pop("rel") == pytest.approx(2.0**-53 / abs(ref.loc[5, "collective"]), rel=0.01)  # one ulp
+    assert got == {"status": "differs", "first_row": 5, "at": "update 5", "columns": 1}
+    assert snapshot.compare_frames(ours.iloc[:-1], ref)["status"] == "shape differs"
+    other = _frame()
+    other.loc[2, "method"] = "aga"
+    assert snapshot.compare_frames(other, ref) == {"status": "differs", "first_row": None, "at": None, "rel": None,
+                                                   "columns": 0}
+
+
+def test_compare_pairs_raw_tables_of_both_sides_with_their_machines(tmp_path):
+    results, snap = tmp_path / "results", tmp_path / "snap"
+    for root, device, updates in ((results, "CPU A", 80), (snap / "raw", "CPU B", 80)):
+        for method in ("simul_ind", "aga"):
+            d = root / "aga_ssd" / "harvest" / method
+            d.mkdir(parents=True)
+            frame = _frame()
+            if method == "aga" and root == results:
+                frame.loc[3, "collective"] = 9.0
+            frame.to_parquet(d / "seed0.parquet")
+            meta = {"git_sha": "abcdef0123456789", "device_name": device, "config": {"updates": updates}}
+            (d / "seed0.json").write_text(json.dumps(meta))
+    only_ours = results / "aga_ssd" / "cleanup" / "simul_ind"
+    only_ours.mkdir(parents=True)
+    _frame().to_parquet(only_ours / "seed0.parquet")
+    rows = snapshot.compare(results, snap)
+    assert [(r["file"], r["status"], r["first_row"]) for r in rows] == [
+        ("aga_ssd/harvest/aga/seed0.parquet", "differs", 3),
+        ("aga_ssd/harvest/simul_ind/seed0.parquet", "identical", None)]
+    assert rows[0]["ours"] == "abcdef0123 on CPU A" and rows[0]["snapshot"] == "abcdef0123 on CPU B"
+    assert all(r["same_settings"] for r in rows)
+    text = snapshot.compare_report(rows)
+    assert "differs       aga_ssd/harvest/aga/seed0.parquet from row 3 (update 3; relative difference 1), 1 numeric columns" in text
+    (results / "aga_ssd" / "harvest" / "aga" / "seed0.json").write_text(json.dumps({"config": {"updates": 1}}))
+    assert "[settings differ]" in snapshot.compare_report(snapshot.compare(results, snap))
+    assert "train some jobs first" in snapshot.compare_report(snapshot.compare(tmp_path / "none", snap))

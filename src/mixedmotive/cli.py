@@ -5,6 +5,7 @@
     python -m mixedmotive claims RESULT [RESULT ...] --config-json JSON --scale S --out tables/claims.pdf
     python -m mixedmotive costs --scale S      # refresh workflow/costs.yaml from results/S's sidecars
     python -m mixedmotive snapshot check       # is each area of docs/results/ trained by HEAD's code?
+    python -m mixedmotive snapshot compare     # do the jobs re-trained here equal the snapshot's, bit for bit?
 
 Every figure and table carries a footer with its scale and the commit that made it
 (:mod:`mixedmotive.plots.footer`).
@@ -99,6 +100,9 @@ def _costs(args) -> None:
 def _snapshot(args) -> None:
     from . import snapshot
 
+    if args.action == "compare":
+        print(snapshot.compare_report(snapshot.compare()))
+        return
     if args.action == "collect":
         print(f"copied {len(snapshot.collect())} files into docs/results/")
     rows = snapshot.check()
@@ -137,8 +141,9 @@ def main(argv=None) -> None:
     m.add_argument("--results", default=None, help="folder of raw results (default: results/<scale>)")
     m.add_argument("--note", default=None, help="where the numbers come from (default: date, commit, CPU)")
     m.set_defaults(func=_costs)
-    n = sub.add_parser("snapshot", help="check (or collect, then check) the results snapshot in docs/results/")
-    n.add_argument("action", choices=("check", "collect"))
+    n = sub.add_parser("snapshot", help="check (or collect, then check) the results snapshot in docs/results/, "
+                       "or compare the raw results re-trained here with it")
+    n.add_argument("action", choices=("check", "collect", "compare"))
     n.add_argument("--strict", action="store_true", help="exit 1 unless every area is current")
     n.set_defaults(func=_snapshot)
     args = parser.parse_args(argv)

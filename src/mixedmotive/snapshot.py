@@ -19,6 +19,13 @@ those results come from the training code HEAD has:
 Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
 current) and ``python -m mixedmotive snapshot collect`` (copy the default-scale outputs and raw
 results into ``docs/results/``).
+
+:func:`compare` answers another question: does *this machine* reproduce the snapshot?  After
+re-training some jobs (``snakemake results/default/aga_ssd/harvest/simul_ind/seed0.parquet``),
+``python -m mixedmotive snapshot compare`` lists every raw table found both under ``results/default/``
+and under ``docs/results/raw/``: bit-identical, or the first row where the two part, with the
+CPU and commit of each side.  Runs are deterministic per seed on one machine
+(tests/test_workflow.py), not across CPU kinds: docs/decisions.md W10.
 """
 
 from __future__ import annotations
@@ -169,6 +176,76 @@ def collect(results: Path = ROOT / "results" / "default", dest: Path = ROOT / "d
             target.parent.mkdir(parents=True, exist_ok=True)
             copied.append(Path(shutil.copy2(src, target)))
     return copied
+
+
+PROGRESS_COLUMNS = ("update", "episode", "step")  # the first one a raw table has names its rows
+
+
+def compare_frames(ours, ref) -> dict:
+    """``identical``; ``differs`` with the first row where a numeric column differs (NaN equals NaN),
+    the largest relative difference in that row (rounding is ~1e-7 in float32) and how many numeric
+    columns differ anywhere; or ``shape differs``."""
+    import numpy as np
+
+    empty = {"first_row": None, "at": None, "rel": None}
+    if list(ours.columns) != list(ref.columns) or len(ours) != len(ref):
+        return {"status": "shape differs", **empty, "columns": None}
+    numeric = [c for c in ours.columns if ours[c].dtype.kind in "fiub"]
+    unequal = np.zeros(len(ours), dtype=bool)
+    n_cols = 0
+    for c in numeric:
+        a, b = ours[c].to_numpy(), ref[c].to_numpy()
+        same = (a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b
+        n_cols += int(not same.all())
+        unequal |= ~same
+    others = [c for c in ours.columns if c not in numeric]
+    if not unequal.any():
+        status = "identical" if all(ours[c].equals(ref[c]) for c in others) else "differs"
+        return {"status": status, **empty, "columns": 0}
+    first = int(np.argmax(unequal))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = ours[numeric].iloc[first].to_numpy(dtype=float)
+        b = ref[numeric].iloc[first].to_numpy(dtype=float)
+        rel = np.abs(a - b) / np.maximum(np.abs(a), np.abs(b))
+    rel = float(np.nanmax(np.where(np.isnan(a) != np.isnan(b), np.inf, rel)))
+    progress = next((c for c in PROGRESS_COLUMNS if c in ours.columns), None)
+    at = None if progress is None else f"{progress} {ours[progress].iloc[first]}"
+    return {"status": "differs", "first_row": first, "at": at, "rel": rel, "columns": n_cols}
+
+
+def compare(results: Path = ROOT / "results" / "default", snapshot: Path = ROOT / "docs" / "results") -> list[dict]:
+    """One row per raw table present in both ``results`` and the snapshot's ``raw/`` (see the module docstring)."""
+    import pandas as pd
+
+    rows = []
+    for ours in sorted(Path(results).rglob("*.parquet")):
+        rel = ours.relative_to(results)
+        ref = Path(snapshot) / "raw" / rel
+        if not ref.exists():
+            continue
+        metas = []
+        for path in (ours, ref):
+            side = path.with_suffix(".json")
+            metas.append(json.loads(side.read_text()) if side.exists() else {})
+        row = {"file": str(rel), **compare_frames(pd.read_parquet(ours), pd.read_parquet(ref))}
+        for name, meta in zip(("ours", "snapshot"), metas):
+            row[name] = f"{meta.get('git_sha', '?')[:10]} on {meta.get('device_name', '?')}"
+        row["same_settings"] = bool(metas[0]) and metas[0].get("config") == metas[1].get("config")
+        rows.append(row)
+    return rows
+
+
+def compare_report(rows: list[dict]) -> str:
+    if not rows:
+        return "no raw table is in both results/default/ and docs/results/raw/: train some jobs first"
+    lines = []
+    for r in rows:
+        where = "" if r["first_row"] is None else (
+            f" from row {r['first_row']} ({r['at'] + '; ' if r['at'] else ''}relative difference {r['rel']:.1g}),"
+            f" {r['columns']} numeric columns")
+        caveat = "" if r["same_settings"] else " [settings differ]"
+        lines.append(f"{r['status']:13s} {r['file']}{where}{caveat}: ours {r['ours']}; snapshot {r['snapshot']}")
+    return "\n".join(lines)
 
 
 def report(rows: list[dict]) -> str:
