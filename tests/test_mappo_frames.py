@@ -2,9 +2,11 @@
 Selfish-MMM2 training frames, at 3 updates, equal those of commit ccffa47 for Simul-Ind, AgA (lambda = 100)
 and CGA.  A change meant to be a pure speed-up (no change of the algorithm) must keep them.
 
-Every column to 1e-5 relative: sampled actions feed back into the rewards, so a changed action moves
-``collective`` far more than that, while the loss statistics may differ by float rounding between CPU
-kinds (other BLAS kernels; see tests/test_coins_speed.py).  The fixture was written on an AVX-512 Intel
+Every column to 1e-5 relative or 1e-6 absolute: sampled actions feed back into the rewards, so a changed
+action moves ``collective`` far more than that, while the loss statistics may differ by float rounding
+between CPU kinds (other BLAS kernels; see tests/test_coins_speed.py).  The policy loss, a mean of
+ratio-weighted advantages of both signs (~0.02), differed by 3.5e-7 (1.5e-5 relative) on a 2-core AMD EPYC;
+the methods' losses differ from each other by ~1e-3.  The fixture was written on an AVX-512 Intel
 Xeon, one thread, by running at ccffa47::
 
     cfg = config.load(scale="smoke")
@@ -53,4 +55,4 @@ def test_smoke_frames_equal_ccffa47(method):
     assert len(got) == len(want) == 3
     for g_row, w_row in zip(got, want):
         for column, g, w in zip(COLUMNS, g_row, w_row):
-            assert math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-9), (method, column, g_row, w_row)
+            assert math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-6), (method, column, g_row, w_row)
