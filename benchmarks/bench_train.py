@@ -23,7 +23,11 @@ background load falls on all of them alike; the medians are printed with
     from the throughput at the paper settings (``--paper``) or, without it, at the default
     settings (a lower bound of the cost: paper runs use a conv actor and longer rollouts);
 (c) SocialJax's IPPO at the same settings when ``socialjax`` imports (it is not installed here:
-    the line says so).
+    the line says so);
+(d) how close each method comes to this core's matrix-product rate: the FLOPs of one update's matrix
+    products and convolutions (forward, backward and Hessian-vector products, counted by
+    ``torch.utils.flop_counter.FlopCounterMode``) per environment step, times the measured steps/s,
+    over the rate of a 512 x 512 float32 matrix product on one thread measured in the same run.
 """
 
 from __future__ import annotations
@@ -157,7 +161,40 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, 
     print(f"  environment share of a Simul-Ind run: {med['env'] / med['simul_ind']:.1%}")
     for m in pinned:
         print(f"  {m.partition('@')[0]}: today is {med[m] / med[m.partition('@')[0]]:.2f}x faster than at {baseline}")
+    flops_lines(runners, med)
     return med
+
+
+def matmul_rate(n: int = 512, reps: int = 20) -> float:
+    """FLOP/s of an ``n`` x ``n`` float32 matrix product on this device (one thread on the CPU)."""
+    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
+    a @ b
+    t0 = _clock()
+    for _ in range(reps):
+        a @ b
+    return 2 * n**3 * reps / (_clock() - t0)
+
+
+def flops_per_step(runner: Runner) -> float:
+    """Matrix-product and convolution FLOPs of one whole update (rollout + PPO update) per environment step."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        runner.measure(1)
+    return counter.get_total_flops() / runner.steps_per_update
+
+
+def flops_lines(runners: dict, med: dict) -> None:
+    peak = matmul_rate()
+    print(f"  matrix products: this core's 512 x 512 rate {peak / 1e9:.1f} GFLOP/s; per method: "
+          "FLOPs per env step, achieved GFLOP/s, share of that rate")
+    for m, runner in runners.items():
+        if runner.learner is None or "@" in m:
+            continue
+        per_step = flops_per_step(runner)
+        achieved = per_step / med[m]
+        print(f"  {m:>12s} {per_step / 1e6:8.2f} MFLOP {achieved / 1e9:8.2f} GFLOP/s {achieved / peak:8.1%}")
 
 
 def socialjax_line() -> None:
