@@ -114,8 +114,11 @@ def smoke_copy(make_copy) -> Path:
 
 @pytest.fixture(scope="session")
 def smoke_run(smoke_copy):
-    """The whole smoke DAG, run once: ``snakemake --cores 2 --config scale=smoke``."""
-    proc = snakemake(smoke_copy, "--cores", "2", *SMOKE, timeout=600)
+    """The whole smoke DAG, run once: ``snakemake --cores 2 --config scale=smoke``.
+
+    The timeout only stops a hang: the DAG's time is a measured figure in the README, not a test (8 min 10 s on a
+    quiet 2-core AMD EPYC, where 600 s was exceeded beside other jobs)."""
+    proc = snakemake(smoke_copy, "--cores", "2", *SMOKE, timeout=1200)
     return smoke_copy, proc
 
 
