@@ -166,6 +166,10 @@ def test_resolve_without_scales_section(raw):
          ["recip_coins_diagnosis.pairings.0", "nl_vs_nl"]),
         (lambda c: c["recip_coins_diagnosis"]["trend"].__setitem__("multipliers", [1]), None,
          ["recip_coins_diagnosis.trend.multipliers"]),
+        (lambda c: c["recip_coins_diagnosis"]["confirm"].__setitem__("cell", "0.3-raw"), None,
+         ["recip_coins_diagnosis.confirm.cell", "0.3-raw"]),
+        (lambda c: c["recip_coins_diagnosis"]["confirm"].__setitem__("n_seeds", 1), None,
+         ["recip_coins_diagnosis.confirm.n_seeds"]),
     ],
 )
 def test_resolve_error_names_key(raw, mutate, scale, must_contain):

@@ -9,12 +9,13 @@ import pytest
 
 from mixedmotive.analysis import recip_coins_diagnosis as diag
 from mixedmotive.analysis.claims import DECISIONS, DIAGNOSIS, evaluate
-from mixedmotive.config import ROOT, load
+from mixedmotive.config import ROOT, coins_confirm_seeds, load
 from mixedmotive.jobs import coins_cell, job_settings, parse_coins_cell
 
 CFG = load(ROOT / "config" / "config.yaml", scale="default")
 SMOKE = load(ROOT / "config" / "config.yaml", scale="smoke")
-CLAIMS = {"coins_final_fraction": 0.2, "coins_margin": 0.0, "coins_alpha": 0.05}
+CLAIMS = {"coins_final_fraction": 0.2, "coins_margin": 0.0, "coins_alpha": 0.05,
+          "coins_confirm": {"cell": None, "seeds": [], "chosen_seeds": 3}}
 PLOT = {**CLAIMS, "main_cell": "w1-raw", "episodes": 5, "trend": {"multipliers": [2], "n_seeds": 1}}
 
 
@@ -159,3 +160,67 @@ def test_every_coins_claim_names_the_diagnosis():
     for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c"):
         assert "tables/recip_coins_diagnosis" in DIAGNOSIS[c]
     assert "C10" in DECISIONS["DIAG-RECIP-coins-cells"]
+
+
+# ------------------------------------------------------------------------------ the confirmation (C11)
+
+
+def test_confirmation_seeds_follow_every_seed_already_trained():
+    assert coins_confirm_seeds(CFG) == range(0)  # the default config confirms nothing
+    on = lambda cfg: {**cfg, "recip_coins_diagnosis": {**cfg["recip_coins_diagnosis"],  # noqa: E731
+                                                       "confirm": {"cell": "w0.3-raw", "n_seeds": 5}}}
+    assert coins_confirm_seeds(on(CFG)) == range(3, 8)  # recip_coins and the cells train seeds 0-2
+    paper = load(ROOT / "config" / "config.yaml", scale="paper")
+    assert paper["recip_coins"]["n_seeds"] == 8 and coins_confirm_seeds(on(paper)) == range(8, 13)
+    assert coins_confirm_seeds(SMOKE) == range(1, 3)  # smoke confirms w0.3-raw on seeds 1 and 2
+
+
+def _confirm_frames(fresh_rec, fresh_nl, chosen_rec=(0.7, 0.8, 0.9)):
+    """recip_coins' NL-PPO vs NL-PPO (seeds 0-2, 0.4/0.5/0.6) plus the diagnosis: the cell w0.3-raw on
+    seeds 0-2 (``chosen_rec``) and, on the fresh seeds 3.., its Reciprocator and NL-PPO runs."""
+    main, d = _frames({"w0.3-raw": list(chosen_rec)})
+    fresh = []
+    for i, (r, n) in enumerate(zip(fresh_rec, fresh_nl)):
+        fresh += _run("reciprocator_vs_nl", 3 + i, r, cell="w0.3-raw", budget=1)
+        fresh += _run("nl_vs_nl", 3 + i, n, cell="w0.3-raw", budget=1)
+    return main, pd.concat([d, pd.DataFrame(fresh)], ignore_index=True)
+
+
+CONFIRM = {"cell": "w0.3-raw", "seeds": [3, 4, 5], "chosen_seeds": 3}
+
+
+def test_confirmation_table_tests_only_the_fresh_seeds():
+    main, d = _confirm_frames(fresh_rec=(0.6, 0.7, 0.8), fresh_nl=(0.4, 0.5, 0.6))
+    cfg = {**PLOT, "n_seeds": 3, "confirm": CONFIRM}
+    t = diag.confirmation(pd.concat([main, d], ignore_index=True), cfg)
+    fresh, chosen, both = t.to_dict("records")
+    # Welch: t = 0.2 / sqrt(0.01/3 + 0.01/3) = 2.449, df = 4 -> one-sided p = 0.0352
+    assert fresh["seeds"] == "3–5: fresh (the test)" and fresh["n (vs Recip / vs NL-PPO)"] == "3 / 3"
+    assert (fresh["C4a difference"], fresh["one-sided Welch p"], fresh["verdict"]) == ("+0.200", "0.035", "holds")
+    # the seeds that chose the cell: 0.8 vs recip_coins' 0.5 (not a test)
+    assert chosen["seeds"].startswith("0–2") and chosen["C4a difference"] == "+0.300"
+    assert chosen["verdict"] == "(not a test)"
+    assert both["n (vs Recip / vs NL-PPO)"] == "6 / 6" and both["C4a difference"] == "+0.250"
+
+
+def _claims(main, d, confirm):
+    table = evaluate({"recip_coins": main, "recip_coins_diagnosis": d},
+                     {**CLAIMS, "coins_confirm": confirm}).set_index("id")
+    return table.loc["DIAG-RECIP-coins-confirm"], table.loc["DIAG-RECIP-coins-cells"]
+
+
+def test_confirmation_claim_reads_the_fresh_seeds_and_the_cells_claim_does_not():
+    # fresh seeds show nothing although the seeds that chose the cell did
+    main, d = _confirm_frames(fresh_rec=(0.4, 0.5, 0.6), fresh_nl=(0.4, 0.5, 0.6))
+    confirm, cells = _claims(main, d, CONFIRM)
+    assert confirm.verdict == "not reproduced" and "+0.000" in confirm.statistic and "n=3" in confirm.statistic
+    assert cells.verdict == "reproduced"  # seeds 0-2: 0.8 vs 0.5, p < 0.05 / 1
+    assert "(p=0.0" in cells.statistic and "n=3)" in cells.statistic and "n=6" not in cells.statistic
+    main, d = _confirm_frames(fresh_rec=(0.6, 0.7, 0.8), fresh_nl=(0.4, 0.5, 0.6))
+    confirm, _ = _claims(main, d, CONFIRM)
+    assert confirm.verdict == "reproduced" and "p = 0.035" in confirm.statistic
+    assert confirm.paper == diag.DIAGNOSTIC
+    # no confirmation configured -> not run, not "not reproduced"
+    confirm, _ = _claims(main, d, {"cell": None, "seeds": [], "chosen_seeds": 3})
+    assert confirm.verdict == "not run" and "confirm.cell is null" in confirm.statistic
+    assert "C11" in DECISIONS["DIAG-RECIP-coins-confirm"] and "recip_coins_confirm" in DIAGNOSIS["RECIP-C4a"]

@@ -37,7 +37,7 @@ FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
                                            "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
-                                           "recip_coins_diagnosis_trend")
+                                           "recip_coins_diagnosis_trend", "recip_coins_confirm")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
 VERDICTS = {"reproduced", "not reproduced", "not run"}
@@ -49,7 +49,7 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters", "aga_ablation",
          "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
          "recip_coins_diagnosis", "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
-         "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure"]
+         "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -245,7 +245,7 @@ PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectori
                     "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
                     "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
                     "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure", "recip_coins_diagnosis_trend_table",
-                    "recip_coins_diagnosis_trend_figure"}
+                    "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table"}
 CONFIG_CHANGES = {
     # id: (config change, the training jobs it must schedule and nothing else)
     "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
@@ -276,6 +276,10 @@ CONFIG_CHANGES = {
     "coins-trend": (("scales.smoke.recip_coins_diagnosis.trend.multipliers", [3]),
                     lambda ms: {("recip_coins_diagnosis", f"mult=3, pairing={p}, cell=w1-raw, seed=0")
                                 for p in ("reciprocator_vs_nl", "nl_vs_nl")}),
+    # one more confirmation seed adds that seed's two runs, under the diagnosis (never recip_coins' files)
+    "coins-confirm": (("scales.smoke.recip_coins_diagnosis.confirm.n_seeds", 3),
+                      lambda ms: {("recip_coins_diagnosis", f"mult=1, pairing={p}, cell=w0.3-raw, seed=3")
+                                  for p in ("reciprocator_vs_nl", "nl_vs_nl")}),
 }
 
 

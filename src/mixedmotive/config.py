@@ -119,6 +119,18 @@ def _check_ablation_names(config: dict, where: str) -> None:
                                   f"aga_ablation.variants ({', '.join(section['variants'])})")
 
 
+def coins_confirm_seeds(cfg: dict) -> range:
+    """The fresh seeds of the Coins confirmation (docs/decisions.md C11) in the resolved ``cfg``: the
+    ``recip_coins_diagnosis.confirm.n_seeds`` seeds after every seed recip_coins and the diagnosis
+    cells train, so none of its runs was seen when the cell was chosen; empty when ``confirm.cell`` is
+    null.  (Here, not in ``jobs.py``: that module is training code of the diagnosis, mixedmotive.snapshot.)"""
+    confirm = cfg["recip_coins_diagnosis"]["confirm"]
+    if not confirm["cell"]:
+        return range(0)
+    first = max(cfg["recip_coins"]["n_seeds"], cfg["recip_coins_diagnosis"]["n_seeds"])
+    return range(first, first + confirm["n_seeds"])
+
+
 def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None) -> dict:
     with open(path) as fh:
         return resolve(yaml.safe_load(fh), scale)

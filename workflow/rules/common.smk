@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 
-from mixedmotive.config import ConfigError, resolve  # noqa: E402
+from mixedmotive.config import ConfigError, coins_confirm_seeds, resolve  # noqa: E402
 from mixedmotive.jobs import coins_cell, job_settings  # noqa: E402
 
 try:

@@ -1,6 +1,7 @@
 # Coins diagnosis (issue 13; docs/decisions.md C10): the Reciprocator's r_RR weight x normalisation
 # cells at recip_coins' budget, and with recip_coins_diagnosis.trend.multipliers a longer run
-# -> tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (and the trend's table and figure).
+# -> tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (and the trend's table and figure);
+# with recip_coins_diagnosis.confirm.cell one cell re-tested on fresh seeds -> tables/recip_coins_confirm (C11).
 
 DIAG = CFG["recip_coins_diagnosis"]
 DIAG_TREND = DIAG["trend"]
@@ -47,10 +48,25 @@ DIAG_TREND_RESULTS = [
     for p in ("reciprocator_vs_nl", "nl_vs_nl")
     for s in range(DIAG_TREND["n_seeds"])
 ] if DIAG_TREND["multipliers"] else []
+# The confirmation (decision C11): the cell's Reciprocator vs NL-PPO and NL-PPO vs NL-PPO on fresh seeds,
+# both trained by rule recip_coins_diagnosis (never recip_coins' files: its claims read only its own seeds).
+DIAG_CONFIRM = DIAG["confirm"]
+DIAG_CONFIRM_SEEDS = list(coins_confirm_seeds(CFG))
+DIAG_CONFIRM_RESULTS = [
+    f"{RES}/recip_coins_diagnosis/x1/{p}/{DIAG_CONFIRM['cell']}/seed{s}.parquet"
+    for p in ("reciprocator_vs_nl", "nl_vs_nl")
+    for s in DIAG_CONFIRM_SEEDS
+]
+# ... and, for the table's context, the same cell and baseline on the seeds that chose the cell
+DIAG_CONFIRM_CONTEXT = [diag_run("reciprocator_vs_nl", DIAG_CONFIRM["cell"], 1, s) for s in DIAG_SEEDS] + [
+    f"{RES}/recip_coins/nl_vs_nl/seed{s}.parquet" for s in DIAG_SEEDS
+] if DIAG_CONFIRM["cell"] else []
+CLAIM_CFG["coins_confirm"] = {"cell": DIAG_CONFIRM["cell"], "seeds": DIAG_CONFIRM_SEEDS, "chosen_seeds": DIAG["n_seeds"]}
 DIAG_PLOT_CFG = as_arg(
     {
         **{k: DIAG[k] for k in ("pairings", "rr_weights", "rr_normalise", "trend", "n_seeds")},
         "main_cell": DIAG_MAIN_CELL,
+        "confirm": {"cell": DIAG_CONFIRM["cell"], "seeds": DIAG_CONFIRM_SEEDS},
         "episodes": COINS["episodes"],
         "smooth": COINS["smooth"],
         "scale": SCALE,
@@ -123,7 +139,27 @@ rule recip_coins_diagnosis_trend_figure:
         " --config-json {params.cfg} --out {output} > {log} 2>&1"
 
 
+rule recip_coins_confirm_table:
+    input:
+        DIAG_CONFIRM_RESULTS,
+        DIAG_CONFIRM_CONTEXT,
+    output:
+        **table_outputs("recip_coins_confirm", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
+    params:
+        cfg=DIAG_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_coins_confirm.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_coins_confirm_table {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
 ALL_OUTPUTS += [f"{FIG}/recip_coins_diagnosis.pdf", *table("recip_coins_diagnosis")]
 if DIAG_TREND["multipliers"]:
     ALL_OUTPUTS += [f"{FIG}/recip_coins_diagnosis_trend.pdf", *table("recip_coins_diagnosis_trend")]
 CLAIM_INPUTS += [p for p in DIAG_RESULTS if "/recip_coins_diagnosis/" in p]
+if DIAG_CONFIRM["cell"]:
+    ALL_OUTPUTS += [*table("recip_coins_confirm")]
+CLAIM_INPUTS += DIAG_CONFIRM_RESULTS

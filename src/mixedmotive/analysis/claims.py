@@ -58,6 +58,7 @@ DECISIONS = {
                                                   "harvest-normalised", "harvest-sum", "harvest-sgd", "cleanup-H",
                                                   "mmm2-H", "harvest-neither", "cleanup-neither", "mmm2-neither")},
     "DIAG-RECIP-coins-cells": ("C4", "C9", "C10"),
+    "DIAG-RECIP-coins-confirm": ("C10", "C11"),
 }
 
 #: the diagnostic outputs (experiments the pipeline reruns) that explain a claim's verdict
@@ -67,7 +68,9 @@ DIAGNOSIS = {
     **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)" for c in ("AGA-C5-win", "AGA-C5-return")},
     "RECIP-C3": "tables/recip_ipd_rollout_sensitivity",
     **{c: "tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (DIAG-RECIP-coins-cells)"
-       for c in ("RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
+       for c in ("RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
+    "RECIP-C4a": ("tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (DIAG-RECIP-coins-cells); "
+                  "tables/recip_coins_confirm (DIAG-RECIP-coins-confirm)"),
 }
 
 #: modules that register claims when imported

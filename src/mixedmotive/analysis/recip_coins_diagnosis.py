@@ -6,6 +6,10 @@ The inputs are the diagnosis runs (rows with ``cell``, ``rr_weight``, ``rr_norma
 default budget and for the baselines (NL-PPO and MFOS pairings do not read the cell).  Each claim's
 statistic is that of :mod:`mixedmotive.analysis.recip_coins_claims`: per seed the mean over the last
 ``coins_final_fraction`` of episodes, the difference of the seed means, and a one-sided Welch p.
+
+The confirmation (decision C11) re-tests one cell, chosen from the cells' table, on fresh seeds:
+:func:`confirmation` and the claim DIAG-RECIP-coins-confirm read only those seeds; the cells' claim
+leaves them out.
 """
 
 from __future__ import annotations
@@ -139,6 +143,45 @@ def trend(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def seed_span(seeds) -> str:
+    """``[3, 4, 5]`` -> ``'3–5'`` (for the confirmation's labels)."""
+    seeds = sorted(seeds)
+    return f"{seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else str(seeds[0]) if seeds else "none"
+
+
+def confirmation(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """RECIP-C4a's statistic in the confirmed cell ``cfg['confirm']['cell']``: on its fresh seeds
+    ``cfg['confirm']['seeds']`` (the test), on the diagnosis' seeds ``0 .. n_seeds - 1`` (which chose
+    the cell; not a test) and on both.  ``frame``: the cell's Reciprocator vs NL-PPO runs and NL-PPO vs
+    NL-PPO runs on those seeds (recip_coins' own for the diagnosis' seeds)."""
+    t = tag_runs(frame, cfg["main_cell"])
+    t = t[t.budget == 1]
+    cell, fresh = cfg["confirm"]["cell"], list(cfg["confirm"]["seeds"])
+    chosen = [s for s in range(cfg["n_seeds"]) if s not in fresh]
+    rec, nl = t[(t.pairing == "reciprocator_vs_nl") & (t.cell == cell)], t[t.pairing == "nl_vs_nl"]
+    fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
+    rows = []
+    for label, seeds, is_test in ((f"{seed_span(fresh)}: fresh (the test)", fresh, True),
+                                  (f"{seed_span(chosen)}: the diagnosis' (chose the cell)", chosen, False),
+                                  (f"{seed_span(chosen + fresh)}: all", chosen + fresh, False)):
+        r, n = rec[rec.seed.isin(seeds)], nl[nl.seed.isin(seeds)]
+        a = final_values(r, "reciprocator_vs_nl", "p_own", (1,), "mean", fraction)
+        b = final_values(n, "nl_vs_nl", "p_own", (1,), "mean", fraction)
+        diff, p, ok = test(a, b, margin, alpha)
+        r_nl = final_values(r, "reciprocator_vs_nl", "reward", (1,), "mean", fraction)
+        r_rec = final_values(r, "reciprocator_vs_nl", "reward", (0,), "mean", fraction)
+        rows.append({
+            "seeds": label, "n (vs Recip / vs NL-PPO)": f"{len(a)} / {len(b)}",
+            "NL P(own) vs Recip": fmt_pm(*mean_sem(a)) if len(a) else "–",
+            "NL P(own) vs NL-PPO": fmt_pm(*mean_sem(b)) if len(b) else "–",
+            "C4a difference": f"{diff:+.3f}" if not math.isnan(diff) else "–",
+            "one-sided Welch p": f"{p:.2g}" if not math.isnan(p) else "–",
+            "NL / Recip reward": f"{r_nl.mean():.2f} / {r_rec.mean():.2f}" if len(r_nl) else "–",
+            "verdict": ("holds" if ok else "does not hold") if is_test else "(not a test)",
+        })
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------------------- diagnostic claim
 @claim("DIAG-RECIP-coins-cells", DIAGNOSTIC, "Coins diagnosis (tables/recip_coins_diagnosis)",
        "Diagnostic (not a paper claim): at some other r_RR weight or normalisation than recip_coins' own, an "
@@ -147,7 +190,8 @@ def trend(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
        ("recip_coins_diagnosis", "recip_coins"))
 def some_cell_reproduces_c4a(frames, cfg):
     diag = frames["recip_coins_diagnosis"]
-    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl")]
+    # the confirmation's fresh seeds are DIAG-RECIP-coins-confirm's, not the cells'
+    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl") & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
     cells = sorted(diag.cell.unique(), key=parse_coins_cell)
     corrected = alpha / max(1, len(cells))
@@ -168,3 +212,29 @@ def some_cell_reproduces_c4a(frames, cfg):
                  + ", ".join(f"{c} {d:+.3f} (p={p:.2g}, n={len(a)})" for c, a, d, p in results))
     return Verdict(statistic, threshold, bool(held),
                    f"best cell {best[0]}" + (f"; reproduced in {', '.join(held)}" if held else ""))
+
+
+@claim("DIAG-RECIP-coins-confirm", DIAGNOSTIC, "Coins confirmation (tables/recip_coins_confirm)",
+       "Diagnostic (not a paper claim): in the one cell chosen beforehand from the Coins diagnosis, on seeds "
+       "that were not trained when it was chosen, an NL-PPO trained against a Reciprocator ends with a higher "
+       "P(own coin) than one trained against another NL-PPO (RECIP-C4a's test, once: no correction).",
+       ("recip_coins_diagnosis",))
+def confirmed_cell_reproduces_c4a(frames, cfg):
+    conf = cfg["coins_confirm"]
+    fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
+    threshold = (f"mean(vs Recip) − mean(vs NL-PPO) > {margin:g} and one-sided Welch p < {alpha:g} "
+                 f"(NL-PPO P(own coin), last {fraction:.0%} of episodes, fresh seeds only)")
+    if not conf["cell"]:
+        return Verdict("no confirmation configured (recip_coins_diagnosis.confirm.cell is null; "
+                       "config/coins_confirm.yaml sets one)", threshold, False, "", ran=False)
+    d = frames["recip_coins_diagnosis"]
+    d = d[(d.budget == 1) & d.seed.isin(conf["seeds"]) & (d.cell == conf["cell"])]
+    a = final_values(d, "reciprocator_vs_nl", "p_own", (1,), "mean", fraction)
+    b = final_values(d, "nl_vs_nl", "p_own", (1,), "mean", fraction)
+    if len(a) < 2 or len(b) < 2:
+        return Verdict(f"missing runs: {len(a)} / {len(b)} of the fresh seeds", threshold, False, "", ran=False)
+    diff, p, ok = test(a, b, margin, alpha)
+    statistic = (f"cell {conf['cell']}, seeds {seed_span(conf['seeds'])}: NL-PPO P(own) vs Recip "
+                 f"{fmt_pm(*mean_sem(a))} (n={len(a)}), vs NL-PPO {fmt_pm(*mean_sem(b))} (n={len(b)}); "
+                 f"difference {diff:+.3f}, p = {p:.2g}")
+    return Verdict(statistic, threshold, ok, f"cell {conf['cell']} chosen on seeds {seed_span(range(conf['chosen_seeds']))}")

@@ -30,4 +30,5 @@ PLOTS = {
     "recip_coins_diagnosis_figure": recip_coins_diagnosis.figure,
     "recip_coins_diagnosis_trend_table": recip_coins_diagnosis.trend_table,
     "recip_coins_diagnosis_trend_figure": recip_coins_diagnosis.trend_figure,
+    "recip_coins_confirm_table": recip_coins_diagnosis.confirm_table,
 }

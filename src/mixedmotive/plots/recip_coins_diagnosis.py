@@ -1,5 +1,6 @@
 """Coins diagnosis (issue 13): tables/recip_coins_diagnosis, figures/recip_coins_diagnosis and, with a
-budget trend, tables/recip_coins_diagnosis_trend and figures/recip_coins_diagnosis_trend.  The
+budget trend, tables/recip_coins_diagnosis_trend and figures/recip_coins_diagnosis_trend; with a
+confirmation, tables/recip_coins_confirm.  The
 numbers come from :mod:`mixedmotive.analysis.recip_coins_diagnosis`; this module only draws them."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..analysis.recip_coins_diagnosis import baselines, prefix, summary, tag_runs, trend  # noqa: E402
+from ..analysis.recip_coins_diagnosis import baselines, confirmation, prefix, seed_span, summary, tag_runs, trend  # noqa: E402
 from ..jobs import coins_cell  # noqa: E402
 from .recip_coins import _draw, _read, _save, curve  # noqa: E402
 from .tables import write_table  # noqa: E402
@@ -103,3 +104,15 @@ def trend_figure(inputs, out, cfg: dict) -> None:
                  f"{smooth}-episode rolling mean)", fontsize=9.5)
     fig.tight_layout()
     _save(fig, out)
+
+
+def confirm_table(inputs, out, cfg: dict) -> None:
+    conf = cfg["confirm"]
+    note = (f"{_scope(cfg)}. The cell {conf['cell']} (recip_coins_diagnosis.confirm.cell) is chosen from the cells' "
+            f"table on seeds {seed_span(range(cfg['n_seeds']))} before its fresh seeds are trained, and tested once on them: "
+            f"RECIP-C4a's statistic, NL-PPO's P(own coin) against the cell's Reciprocator minus against another "
+            f"NL-PPO; it holds when the difference exceeds {cfg['coins_margin']:g} and the one-sided Welch "
+            f"p < {cfg['coins_alpha']:g} (no correction: one test). The other rows are context, not tests: the "
+            f"diagnosis' seeds chose the cell, so their p is biased low.")
+    write_table(confirmation(_read(inputs), cfg), Path(out), title=f"Coins confirmation: the cell {conf['cell']} "
+                "re-tested on fresh seeds (diagnostic)", note=note, wrap={"seeds": 22, "NL / Recip reward": 12})
