@@ -26,8 +26,6 @@ import json
 import sys
 import time
 
-import torch
-
 
 def _train(args) -> None:
     from . import checkpoint, results
@@ -42,6 +40,8 @@ def _train(args) -> None:
                                    every_n=args.checkpoint_every_n, key=key)
     for path in (args.out, results.sidecar(args.out), results.artifact_path(args.out)):
         results.remove_temps(path)  # left by a run killed while writing (this job owns these paths)
+    import torch
+
     device = resolve_device(cfg.get("device", "auto"))
     torch.manual_seed(args.seed)
     started = time.time()
@@ -70,11 +70,11 @@ def _footer(args, cfg: dict):
 
 
 def _plot(args) -> None:
-    from .plots import PLOTS
+    from . import plots
 
     cfg = json.loads(args.config_json)
     with _footer(args, cfg):
-        PLOTS[args.name](args.inputs, args.out, cfg)
+        plots.get(args.name)(args.inputs, args.out, cfg)
     print(f"wrote {args.out}")
 
 
