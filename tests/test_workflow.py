@@ -297,6 +297,8 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
     assert training == expected(base["aga_public_goods"]["methods"]), _fail_msg(proc, f"{case}: scheduled {jobs}")
     if case == "plot-option":
         assert {r for r, _ in jobs} - {"all"} == {"aga_fig1_trajectories"}, jobs
+    if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_coins_confirm_table"}, jobs
 
 
 # --------------------------------------------------------------------------- 3. targeted rebuild

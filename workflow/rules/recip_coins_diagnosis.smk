@@ -62,15 +62,21 @@ DIAG_CONFIRM_CONTEXT = [diag_run("reciprocator_vs_nl", DIAG_CONFIRM["cell"], 1, 
     f"{RES}/recip_coins/nl_vs_nl/seed{s}.parquet" for s in DIAG_SEEDS
 ] if DIAG_CONFIRM["cell"] else []
 CLAIM_CFG["coins_confirm"] = {"cell": DIAG_CONFIRM["cell"], "seeds": DIAG_CONFIRM_SEEDS, "chosen_seeds": DIAG["n_seeds"]}
-DIAG_PLOT_CFG = as_arg(
+DIAG_PLOT_SETTINGS = {
+    **{k: DIAG[k] for k in ("pairings", "rr_weights", "rr_normalise", "trend", "n_seeds")},
+    "main_cell": DIAG_MAIN_CELL,
+    "episodes": COINS["episodes"],
+    "smooth": COINS["smooth"],
+    "scale": SCALE,
+    **{k: CFG["claims"][k] for k in ("coins_final_fraction", "coins_margin", "coins_alpha")},
+}
+DIAG_PLOT_CFG = as_arg(DIAG_PLOT_SETTINGS)
+# what the confirmation's table reads (not the cells' table: confirming a cell does not redraw it)
+DIAG_CONFIRM_PLOT_CFG = as_arg(
     {
-        **{k: DIAG[k] for k in ("pairings", "rr_weights", "rr_normalise", "trend", "n_seeds")},
-        "main_cell": DIAG_MAIN_CELL,
+        **{k: DIAG_PLOT_SETTINGS[k] for k in ("n_seeds", "main_cell", "episodes", "scale", "coins_final_fraction",
+                                              "coins_margin", "coins_alpha")},
         "confirm": {"cell": DIAG_CONFIRM["cell"], "seeds": DIAG_CONFIRM_SEEDS},
-        "episodes": COINS["episodes"],
-        "smooth": COINS["smooth"],
-        "scale": SCALE,
-        **{k: CFG["claims"][k] for k in ("coins_final_fraction", "coins_margin", "coins_alpha")},
     }
 )
 
@@ -146,7 +152,7 @@ rule recip_coins_confirm_table:
     output:
         **table_outputs("recip_coins_confirm", "../report/recip_coins_diagnosis.rst", "Reciprocators"),
     params:
-        cfg=DIAG_PLOT_CFG,
+        cfg=DIAG_CONFIRM_PLOT_CFG,
     conda:
         ENV
     log:
