@@ -88,6 +88,21 @@ def test_mmaml_deterministic_and_serialisable(mmaml_run):
     assert mmaml_run["theta0"].shape == (5,) and mmaml_run["inner_lr"].shape == ()
 
 
+def test_a_fixed_inner_lr_meta_learns_theta0_only_from_the_same_start(mmaml_run):
+    fixed = M.meta_train_mmaml({**TINY_MMAML, "inner_lr": 1.0}, seed=3)
+    assert torch.equal(fixed["theta0_init"], mmaml_run["theta0_init"])  # the same draws up to the option
+    assert float(fixed["inner_lr"]) == 1.0 and float(fixed["inner_lr_init"]) == 1.0
+    assert not torch.equal(fixed["theta0"], fixed["theta0_init"])
+    assert float(mmaml_run["inner_lr"]) != float(mmaml_run["inner_lr_init"])  # learned: it moved
+    # the fixed-lr curve is its own meta-objective: the first value is theta0_init's with lr 1 on the same draws
+    gen = torch.Generator().manual_seed(3)
+    torch.randn(5, generator=gen), torch.rand(1, generator=gen)
+    opp = TINY_MMAML["init_std"] * torch.randn(TINY_MMAML["batch"], 5, generator=gen)
+    first = M.mmaml_objective(fixed["theta0_init"], torch.tensor([1.0]), opp, TINY_MMAML["inner_steps"],
+                              TINY_MMAML["opp_lr"], TINY_MMAML["gamma"])
+    assert float(fixed["curve"][0]) == pytest.approx(float(first.detach()), rel=1e-6)
+
+
 def test_mmaml_ids_are_seeds():
     cfg = {**TINY_MMAML, "outer_episodes": 1, "inner_steps": 2}
     runs = M.meta_train_mmaml_ids(cfg, ids=[0, 1])

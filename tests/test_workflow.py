@@ -32,12 +32,12 @@ FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip
                 "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
                 "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
                 "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend", "recip_coins_diagnosis",
-                "recip_coins_diagnosis_trend"]
+                "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study"]
 FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
                                            "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
-                                           "recip_coins_diagnosis_trend", "recip_coins_confirm")
+                                           "recip_coins_diagnosis_trend", "recip_coins_confirm", "recip_ipd_mmaml_study")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
 VERDICTS = {"reproduced", "not reproduced", "not run"}
@@ -49,7 +49,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_table2_ssd_equality", "aga_mmm2", "aga_fig6_selfish_mmm2", "aga_hyperparameters", "aga_ablation",
          "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
          "recip_coins_diagnosis", "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
-         "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table"]
+         "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table",
+         "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval", "recip_ipd_mmaml_study_table", "recip_ipd_mmaml_study_figure"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -245,7 +246,8 @@ PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectori
                     "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
                     "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
                     "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure", "recip_coins_diagnosis_trend_table",
-                    "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table"}
+                    "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table", "recip_ipd_mmaml_study_table",
+                    "recip_ipd_mmaml_study_figure"}
 CONFIG_CHANGES = {
     # id: (config change, the training jobs it must schedule and nothing else)
     "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
@@ -280,6 +282,12 @@ CONFIG_CHANGES = {
     "coins-confirm": (("scales.smoke.recip_coins_diagnosis.confirm.n_seeds", 3),
                       lambda ms: {("recip_coins_diagnosis", f"mult=1, pairing={p}, cell=w0.3-raw, seed=3")
                                   for p in ("reciprocator_vs_nl", "nl_vs_nl")}),
+    # one more M-MAML study id trains that id at each outer batch (the round robin's batch under recip_ipd_meta)
+    # and re-evaluates every arm, M-FOS's included (an evaluation plays all ids); the round robin is untouched
+    "mmaml-study-id": (("scales.smoke.recip_ipd_mmaml_study.n_ids", 3),
+                       lambda ms: {("recip_ipd_meta", "agent=mmaml, seed=2"),
+                                   *(("recip_ipd_mmaml_study", f"arm={a}, seed=2") for a in ("b16", "b8-lr1")),
+                                   *(("recip_ipd_mmaml_eval", f"arm={a}") for a in ("b8", "b16", "b8-lr1", "mfos"))}),
 }
 
 
@@ -297,6 +305,9 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
     assert training == expected(base["aga_public_goods"]["methods"]), _fail_msg(proc, f"{case}: scheduled {jobs}")
     if case == "plot-option":
         assert {r for r, _ in jobs} - {"all"} == {"aga_fig1_trajectories"}, jobs
+    if case == "mmaml-study-id":  # only the study's outputs and the claims read the study
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_ipd_mmaml_study_table",
+                                                          "recip_ipd_mmaml_study_figure"}, jobs
     if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
         assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_coins_confirm_table"}, jobs
 

@@ -10,10 +10,11 @@ those results come from the training code HEAD has:
   out, because they change no number or are checked otherwise: the CLI (seeds torch, writes
   files; seeding is covered by the determinism tests), ``results.py`` (writes files),
   ``config.py`` (loads the config: the settings themselves are compared below) and
-  ``checkpoint.py`` (a resumed run is bit-identical, tested in tests/test_checkpoint.py);
+  ``checkpoint.py`` (a resumed run is bit-identical, tested in tests/test_checkpoint.py).  Data
+  files an experiment reads (:data:`DATA_FILES`) count as its training code;
 * an area is **current** when every sidecar names a clean commit (no ``-dirty``), none of its
   training files differs between that commit and HEAD, and every job's recorded settings equal
-  what the job would read from today's config (:func:`mixedmotive.jobs.job_settings`);
+  what the job would read from today's config (:func:`mixedmotive.study_jobs.settings`);
 * otherwise it is **stale**, with the reasons; an area without sidecars is **missing**.
 
 Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
@@ -41,7 +42,8 @@ from .config import ROOT
 PACKAGE = ROOT / "src" / "mixedmotive"
 AREAS = {
     "AgA games (Fig. 1, Table 1, Fig. 4, Table 3)": ("aga_diffgame", "aga_public_goods", "aga_runtime"),
-    "Reciprocators IPD (round robin, IPD-Rollout)": ("recip_ipd_meta", "recip_ipd_analytic", "recip_ipd_rollout"),
+    "Reciprocators IPD (round robin, IPD-Rollout)": ("recip_ipd_meta", "recip_ipd_analytic", "recip_ipd_rollout",
+                                                     "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval"),
     "Reciprocators Coins": ("recip_coins",),
     "Reciprocators Coins diagnosis and budget trend (diagnostic)": ("recip_coins_diagnosis",),
     "AgA Harvest/Cleanup (Table 2, Fig. 3)": ("aga_ssd",),
@@ -50,6 +52,8 @@ AREAS = {
 }
 # see the module docstring; experiments/__init__.py is the registry, which imports every experiment
 NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoint.py", "experiments/__init__.py")}
+# data files an experiment reads besides code (their numbers change its results like code does)
+DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
 
 
 def _module_file(dotted: str) -> Path | None:
@@ -106,6 +110,7 @@ def training_files(experiment: str) -> list[str]:
             continue
         seen.add(f)
         todo.extend(_imports(f) - seen)
+    seen.update(DATA_FILES.get(experiment, ()))
     return sorted(str(f.relative_to(ROOT)) for f in seen)
 
 
@@ -119,7 +124,7 @@ def changed_files(sha: str, files, repo: Path = ROOT) -> list[str]:
 
 
 def _settings_match(meta: dict, cfg: dict) -> bool:
-    from .jobs import job_settings
+    from .study_jobs import settings as job_settings
 
     recorded = {k: v for k, v in meta["config"].items() if k != "artifacts"}
     try:

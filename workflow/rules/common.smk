@@ -10,6 +10,8 @@ ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 
 from mixedmotive.config import ConfigError, coins_confirm_seeds, resolve  # noqa: E402
 from mixedmotive.jobs import coins_cell, job_settings  # noqa: E402
+from mixedmotive.study_jobs import arm_name, study_arms  # noqa: E402
+from mixedmotive.study_jobs import settings as study_settings  # noqa: E402
 
 try:
     CFG = resolve(config)
@@ -122,6 +124,30 @@ def rr_meta_inputs(wildcards):
 def rr_match_cfg(wildcards, input):
     return as_arg({**job_settings("recip_ipd_analytic", CFG, wildcards.pair),
                    "artifacts": {k: str(v) for k, v in input.items()}})
+
+
+# --- M-MAML study (recip_ipd.smk; docs/decisions.md R12): config recip_ipd_mmaml_study, off while n_ids is 0
+MMAML_STUDY = CFG["recip_ipd_mmaml_study"]
+MMAML_ARMS = study_arms(CFG)
+MMAML_OWN_ARM = arm_name(RR["mmaml"]["batch"], RR["mmaml"]["inner_lr"])
+
+
+def mmaml_study_run(arm, seed, ext="parquet"):
+    """Meta-training output of M-MAML id ``seed`` in a study arm: the round robin's own runs for its own arm."""
+    if arm == MMAML_OWN_ARM:
+        return f"{RES}/recip_ipd_meta/mmaml/seed{seed}.{ext}"
+    return f"{RES}/recip_ipd_mmaml_study/{arm}/seed{seed}.{ext}"
+
+
+def mmaml_eval_inputs(wildcards):
+    if wildcards.arm == "mfos":
+        return {"reference": "src/mixedmotive/data/mfos_mamaml_ipd.json"}
+    return {str(i): mmaml_study_run(wildcards.arm, i, "pt") for i in range(MMAML_STUDY["n_ids"])}
+
+
+def mmaml_eval_cfg(wildcards, input):
+    return as_arg({**study_settings("recip_ipd_mmaml_eval", CFG, wildcards.arm),
+                   "artifacts": {k: str(v) for k, v in input.items() if k != "reference"}})
 
 
 # --- AgA ablation (aga_ablation.smk; reads SSD, MMM2_BACKEND, ABL_REUSE at call time)

@@ -124,3 +124,97 @@ ALL_OUTPUTS += [
     f"{FIG}/recip_fig2_ipd_rollout.pdf",
 ]
 CLAIM_INPUTS += [*RR_RESULTS, *ROLLOUT_RESULTS]
+
+
+# --- M-MAML study (diagnostic; docs/decisions.md R12): off while recip_ipd_mmaml_study.n_ids is 0 ---
+rule recip_ipd_mmaml_study:
+    output:
+        table=f"{RES}/recip_ipd_mmaml_study/{{arm}}/seed{{seed}}.parquet",
+        meta=f"{RES}/recip_ipd_mmaml_study/{{arm}}/seed{{seed}}.json",
+        artifact=f"{RES}/recip_ipd_mmaml_study/{{arm}}/seed{{seed}}.pt",
+    wildcard_constraints:
+        arm=r"b\d+(-lr[0-9.e+-]+)?",
+    params:
+        cfg=lambda w: as_arg(study_settings("recip_ipd_mmaml_study", CFG, w.arm)),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_ipd_mmaml_study/{{arm}}/seed{{seed}}.log",
+    resources:
+        runtime=60,
+        mem_mb=2000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_ipd_mmaml_study --method {wildcards.arm}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+rule recip_ipd_mmaml_eval:
+    input:
+        unpack(mmaml_eval_inputs),
+    output:
+        table=f"{RES}/recip_ipd_mmaml_eval/{{arm}}/seed0.parquet",
+        meta=f"{RES}/recip_ipd_mmaml_eval/{{arm}}/seed0.json",
+    wildcard_constraints:
+        arm=r"b\d+(-lr[0-9.e+-]+)?|mfos",
+    params:
+        cfg=mmaml_eval_cfg,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_ipd_mmaml_eval/{{arm}}/seed0.log",
+    resources:
+        runtime=30,
+        mem_mb=2000,
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_ipd_mmaml_eval --method {wildcards.arm}"
+        " --seed 0 --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+MMAML_EVALS = [f"{RES}/recip_ipd_mmaml_eval/{arm}/seed0.parquet" for arm in MMAML_ARMS]
+MMAML_CURVES = [mmaml_study_run(arm, i) for arm in MMAML_ARMS if arm != "mfos" for i in range(MMAML_STUDY["n_ids"])]
+# what the study's table, figure and claims read (the arms come from the inputs)
+MMAML_PLOT_CFG = as_arg({"threshold": MMAML_STUDY["threshold"], "smooth": MMAML_STUDY["smooth"], "scale": SCALE,
+                         "own_arm": MMAML_OWN_ARM})
+CLAIM_CFG["mmaml_study"] = {"threshold": MMAML_STUDY["threshold"], "alpha": MMAML_STUDY["alpha"],
+                            "own_arm": MMAML_OWN_ARM}
+
+
+rule recip_ipd_mmaml_study_table:
+    input:
+        MMAML_EVALS,
+        MMAML_CURVES,
+    output:
+        **table_outputs("recip_ipd_mmaml_study", "../report/recip_ipd_mmaml_study.rst", "Reciprocators"),
+    params:
+        cfg=MMAML_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_ipd_mmaml_study_table.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_ipd_mmaml_study_table {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+rule recip_ipd_mmaml_study_figure:
+    input:
+        MMAML_EVALS,
+        MMAML_CURVES,
+    output:
+        reported(f"{FIG}/recip_ipd_mmaml_study.pdf", "../report/recip_ipd_mmaml_study.rst", "Reciprocators"),
+    params:
+        cfg=MMAML_PLOT_CFG,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_ipd_mmaml_study_figure.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_ipd_mmaml_study_figure {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+if MMAML_ARMS:
+    ALL_OUTPUTS += [*table("recip_ipd_mmaml_study"), f"{FIG}/recip_ipd_mmaml_study.pdf"]
+    CLAIM_INPUTS += MMAML_EVALS

@@ -88,7 +88,8 @@ N_THETA = 5
 
 # Settings: every key is required and comes from config/config.yaml (section recip_ipd_analytic,
 # keys mmaml and mfos; smoke/default/paper values there): no second set of defaults lives here.
-MMAML_KEYS = ("outer_episodes", "inner_steps", "batch", "outer_lr", "opp_lr", "init_std", "gamma", "num_threads")
+MMAML_KEYS = ("outer_episodes", "inner_steps", "batch", "outer_lr", "opp_lr", "init_std", "gamma", "inner_lr",
+              "num_threads")
 MFOS_KEYS = ("meta_episodes", "inner_steps", "batch", "lr", "epochs", "clip", "ppo_gamma", "entropy_coef",
              "value_coef", "return_norm_eps", "hidden", "opp_lr", "init_std", "gamma", "self_play",
              "selfplay_lr", "selfplay_anneal", "num_threads")
@@ -144,7 +145,9 @@ def meta_train_mmaml(cfg: dict, seed: int = 0) -> dict:
     """Meta-train M-MAML (theta0 and inner lr) against NL learners; deterministic per seed.
 
     cfg keys (see :data:`MMAML_KEYS`; values in config/config.yaml): outer_episodes, inner_steps,
-    batch, outer_lr, opp_lr, init_std, gamma, num_threads; all required.  The learned inner lr is unconstrained (it may even turn negative), as in M-FOS.
+    batch, outer_lr, opp_lr, init_std, gamma, inner_lr, num_threads; all required.  ``inner_lr: "learned"``
+    meta-learns the inner lr alongside theta0, unconstrained (it may even turn negative), as in M-FOS; a
+    number fixes it there and meta-learns theta0 only (a diagnostic, docs/decisions.md R12).
     Returns dict(theta0=(5,) tensor, inner_lr=0-dim tensor, curve=(outer_episodes,) tensor of
     the meta-objective (mean own reward per step over the unroll) of each outer episode,
     before that episode's Adam step, theta0_init, inner_lr_init, cfg, seed, wall_s).
@@ -158,9 +161,14 @@ def _meta_train_mmaml(cfg: dict, seed: int) -> dict:
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(int(seed))
     theta0 = torch.randn(N_THETA, generator=gen).requires_grad_(True)
-    alpha = torch.rand(1, generator=gen).requires_grad_(True)
+    alpha = torch.rand(1, generator=gen)  # drawn either way: theta0 and the opponents do not depend on the option
+    learned = cfg["inner_lr"] == "learned"
+    if learned:
+        alpha.requires_grad_(True)
+    else:  # diagnostic option (docs/decisions.md R12): the inner lr fixed, only theta0 meta-learned
+        alpha = torch.full((1,), float(cfg["inner_lr"]))
     theta0_init, alpha_init = theta0.detach().clone(), alpha.detach().clone()
-    opt = torch.optim.Adam([theta0, alpha], lr=cfg["outer_lr"])
+    opt = torch.optim.Adam([theta0, alpha] if learned else [theta0], lr=cfg["outer_lr"])
     curve, start, n = [], 0, int(cfg["outer_episodes"])
     ckpt = checkpoint.active()
     saved = ckpt.load()

@@ -59,6 +59,9 @@ DECISIONS = {
                                                   "mmm2-H", "harvest-neither", "cleanup-neither", "mmm2-neither")},
     "DIAG-RECIP-coins-cells": ("C4", "C9", "C10"),
     "DIAG-RECIP-coins-confirm": ("C10", "C11"),
+    "DIAG-RECIP-mmaml-mfos": ("R6", "R12"),
+    "DIAG-RECIP-mmaml-batch": ("R6", "R12"),
+    "DIAG-RECIP-mmaml-fixed-lr": ("R6", "R12"),
 }
 
 #: the diagnostic outputs (experiments the pipeline reruns) that explain a claim's verdict
@@ -79,6 +82,7 @@ CLAIM_MODULES = (
     "mixedmotive.analysis.aga_marl_claims",
     "mixedmotive.analysis.aga_ablation",
     "mixedmotive.analysis.recip_claims",
+    "mixedmotive.analysis.recip_ipd_mmaml_study",
     "mixedmotive.analysis.recip_coins_claims",
     "mixedmotive.analysis.recip_coins_diagnosis",
 )

@@ -23,6 +23,8 @@ PLOTS: dict[str, str] = {
     "recip_table1_ipd_round_robin": "recip_ipd.table",
     "recip_fig2_ipd_rollout": "recip_ipd_rollout.plot",
     "recip_ipd_rollout_sensitivity": "recip_ipd_rollout.sensitivity",
+    "recip_ipd_mmaml_study_table": "recip_ipd_mmaml_study.table",
+    "recip_ipd_mmaml_study_figure": "recip_ipd_mmaml_study.figure",
     "recip_fig1_payoffs": "recip_coins.fig1_payoffs",
     "recip_fig3_coins_vs_nl": "recip_coins.fig3",
     "recip_fig4_coins_head_to_head": "recip_coins.fig4",

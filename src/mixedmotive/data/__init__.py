@@ -1,0 +1,1 @@
+"""Reference numbers the pipeline reads (each file records its source and commit)."""
