@@ -148,3 +148,20 @@ def test_compare_pairs_raw_tables_of_both_sides_with_their_machines(tmp_path):
     (results / "aga_ssd" / "harvest" / "aga" / "seed0.json").write_text(json.dumps({"config": {"updates": 1}}))
     assert "[settings differ]" in snapshot.compare_report(snapshot.compare(results, snap))
     assert "train some jobs first" in snapshot.compare_report(snapshot.compare(tmp_path / "none", snap))
+
+
+@pytest.mark.parametrize("n_ids, differs", [(10, False), (9, True)])
+def test_check_reads_the_settings_with_the_snapshots_configfiles(tmp_path, n_ids, differs):
+    """docs/results is built with --configfile SNAPSHOT_CONFIGFILES: the M-MAML study's 10 ids are its settings."""
+    from mixedmotive.config import ROOT, load
+    from mixedmotive.study_jobs import settings
+
+    cfg = load(scale="default", extra=[ROOT / f for f in snapshot.SNAPSHOT_CONFIGFILES])
+    assert cfg["recip_ipd_mmaml_study"]["n_ids"] == 10 and cfg["recip_coins_diagnosis"]["confirm"]["cell"]
+    recorded = settings("recip_ipd_mmaml_eval", cfg, "mfos") | {"n_ids": n_ids}
+    d = tmp_path / "raw" / "recip_ipd_mmaml_eval" / "mfos"
+    d.mkdir(parents=True)
+    (d / "seed0.json").write_text(json.dumps({"experiment": "recip_ipd_mmaml_eval", "method": "mfos", "scale": "default",
+                                              "git_sha": _head(), "config": recorded}))
+    row = {r["area"]: r for r in snapshot.check(tmp_path)}["Reciprocators IPD (round robin, IPD-Rollout)"]
+    assert ("settings differ from today's config: recip_ipd_mmaml_eval/mfos" in row["reasons"]) == differs, row

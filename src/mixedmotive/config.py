@@ -131,9 +131,15 @@ def coins_confirm_seeds(cfg: dict) -> range:
     return range(first, first + confirm["n_seeds"])
 
 
-def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None) -> dict:
+def load(path: str | Path = ROOT / "config" / "config.yaml", scale: str | None = None, extra=()) -> dict:
+    """The config at ``path`` with the files ``extra`` merged over it in order, as Snakemake's
+    ``--configfile`` does, resolved at ``scale``."""
     with open(path) as fh:
-        return resolve(yaml.safe_load(fh), scale)
+        raw = yaml.safe_load(fh)
+    for other in extra:
+        with open(other) as fh:
+            raw = _deep_merge(raw, yaml.safe_load(fh) or {})
+    return resolve(raw, scale)
 
 
 def config_hash(section: dict) -> str:

@@ -14,7 +14,8 @@ those results come from the training code HEAD has:
   files an experiment reads (:data:`DATA_FILES`) count as its training code;
 * an area is **current** when every sidecar names a clean commit (no ``-dirty``), none of its
   training files differs between that commit and HEAD, and every job's recorded settings equal
-  what the job would read from today's config (:func:`mixedmotive.study_jobs.settings`);
+  what the job would read from today's config with :data:`SNAPSHOT_CONFIGFILES` merged in
+  (:func:`mixedmotive.study_jobs.settings`);
 * otherwise it is **stale**, with the reasons; an area without sidecars is **missing**.
 
 Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
@@ -52,6 +53,10 @@ AREAS = {
 }
 # see the module docstring; experiments/__init__.py is the registry, which imports every experiment
 NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoint.py", "experiments/__init__.py")}
+# the --configfile files docs/results/ is built with (its README gives the command); the check compares every
+# job's recorded settings with what this config gives it
+SNAPSHOT_CONFIGFILES = ("config/budget_trend.yaml", "config/coins_trend.yaml", "config/coins_confirm.yaml",
+                        "config/mmaml_study.yaml")
 # data files an experiment reads besides code (their numbers change its results like code does)
 DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
 
@@ -138,7 +143,7 @@ def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", re
     """One row per area: status current / stale / missing, commits, reasons."""
     from .config import load
 
-    cfg = load(repo / "config" / "config.yaml", scale=scale)
+    cfg = load(repo / "config" / "config.yaml", scale=scale, extra=[repo / f for f in SNAPSHOT_CONFIGFILES])
     sidecars = [json.loads(p.read_text()) for p in sorted((Path(snapshot) / "raw").rglob("*.json"))]
     rows = []
     for area, experiments in AREAS.items():

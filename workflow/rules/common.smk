@@ -121,9 +121,10 @@ def rr_meta_inputs(wildcards):
     return {n: f"{RES}/recip_ipd_meta/{n}/seed{wildcards.seed}.pt" for n in sorted(names)}
 
 
-def rr_match_cfg(wildcards, input):
+def rr_match_cfg(wildcards):
+    # from the wildcards, not `input`, so that Snakemake's params trigger sees a changed setting (see mmaml_eval_cfg)
     return as_arg({**job_settings("recip_ipd_analytic", CFG, wildcards.pair),
-                   "artifacts": {k: str(v) for k, v in input.items()}})
+                   "artifacts": rr_meta_inputs(wildcards)})
 
 
 # --- M-MAML study (recip_ipd.smk; docs/decisions.md R12): config recip_ipd_mmaml_study, off while n_ids is 0
@@ -145,9 +146,11 @@ def mmaml_eval_inputs(wildcards):
     return {str(i): mmaml_study_run(wildcards.arm, i, "pt") for i in range(MMAML_STUDY["n_ids"])}
 
 
-def mmaml_eval_cfg(wildcards, input):
+def mmaml_eval_cfg(wildcards):
+    # from the wildcards, not `input`: Snakemake compares params that need `input` only when the job runs,
+    # so a new id would not rerun the M-FOS arm's evaluation (its input file does not change)
     return as_arg({**study_settings("recip_ipd_mmaml_eval", CFG, wildcards.arm),
-                   "artifacts": {k: str(v) for k, v in input.items() if k != "reference"}})
+                   "artifacts": {k: v for k, v in mmaml_eval_inputs(wildcards).items() if k != "reference"}})
 
 
 # --- AgA ablation (aga_ablation.smk; reads SSD, MMM2_BACKEND, ABL_REUSE at call time)

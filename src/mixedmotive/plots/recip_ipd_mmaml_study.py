@@ -58,12 +58,12 @@ def figure(inputs, out, cfg: dict) -> None:
         coop = cooperative(e, threshold)
         ax.scatter([x] * len(e), e.reward_vs_nl, c=[COOP if v else NOT_COOP for v in coop], s=16, alpha=0.8)
     ax.axhline(threshold, color="0.5", lw=0.6, ls="--")
-    ax.set_xticks(range(len(arms)), [arm_label(a, own).replace(" (", "\n(").replace(", ", ",\n", 1) for a in arms],
-                  fontsize=6.5)
+    ax.set_xticks(range(len(arms)), ["M-FOS\n(3efb169)" if a == REFERENCE_ARM else a + ("\n(round robin)" if a == own else "")
+                                     for a in arms], fontsize=7)
     ax.set(title="M-MAML's reward per step vs NL (lr 1)", xlim=(-0.5, len(arms) - 0.5))
     ax.grid(alpha=0.25, lw=0.5)
     fig.suptitle(f"M-MAML study (diagnostic; {cfg.get('scale', '?')} scale): blue = cooperative start (vs NL >= "
-                 f"{threshold:g}), red = not; curves: {smooth}-episode trailing mean, labelled by id", fontsize=9)
+                 f"{threshold:g}), red = not; curves: {smooth}-episode trailing mean, labelled by id; b<outer batch>, -lr<fixed inner lr>", fontsize=9)
     fig.tight_layout()
     save_pdf(fig, Path(out))
     plt.close(fig)
