@@ -203,21 +203,25 @@ def _study(frames, cfg):
     return frames["recip_ipd_mmaml_eval"], s["own_arm"], s["threshold"], s["alpha"]
 
 
+def _paired_claim(frames, cfg, what: str, pick) -> Verdict:
+    """McNemar of every arm ``pick(batch, inner_lr, own_batch, own_lr)`` selects against the round robin's arm."""
+    evals, own, threshold, alpha = _study(frames, cfg)
+    rule = f"for {what}: one-sided exact McNemar test on the paired ids gives p < {alpha:g}"
+    own_batch, own_lr = parse_arm(own)
+    arms = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM) and pick(*parse_arm(a), own_batch, own_lr)]
+    if own not in set(evals.arm) or not arms:
+        return Verdict(f"missing arms: the round robin's and {what}", rule, False, "", ran=False)
+    statistic, held = _paired(evals, own, arms, threshold, alpha)
+    return Verdict(statistic, rule, bool(held), ("holds at " + ", ".join(held)) if held else "")
+
+
 @claim("DIAG-RECIP-mmaml-batch", DIAGNOSTIC, "M-MAML study (tables/recip_ipd_mmaml_study)",
        "Diagnostic (not a paper claim): with a less noisy meta-gradient (a larger outer batch, the same ids and "
        "so the same initial parameters) M-MAML reaches the cooperative start in more ids than at the round "
        "robin's outer batch.",
        ("recip_ipd_mmaml_eval",))
 def larger_batch_more_cooperative(frames, cfg):
-    evals, own, threshold, alpha = _study(frames, cfg)
-    rule = f"for a larger outer batch: one-sided exact McNemar test on the paired ids gives p < {alpha:g}"
-    own_batch, own_lr = parse_arm(own)
-    larger = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM)
-              and parse_arm(a)[1] == own_lr and parse_arm(a)[0] > own_batch]
-    if own not in set(evals.arm) or not larger:
-        return Verdict("missing arms: the round robin's and a larger outer batch", rule, False, "", ran=False)
-    statistic, held = _paired(evals, own, larger, threshold, alpha)
-    return Verdict(statistic, rule, bool(held), ("holds at " + ", ".join(held)) if held else "")
+    return _paired_claim(frames, cfg, "a larger outer batch", lambda b, lr, own_b, own_lr: lr == own_lr and b > own_b)
 
 
 @claim("DIAG-RECIP-mmaml-fixed-lr", DIAGNOSTIC, "M-MAML study (tables/recip_ipd_mmaml_study)",
@@ -226,12 +230,4 @@ def larger_batch_more_cooperative(frames, cfg):
        "initial parameters and opponents) than the round robin's M-MAML.",
        ("recip_ipd_mmaml_eval",))
 def fixed_inner_lr_more_cooperative(frames, cfg):
-    evals, own, threshold, alpha = _study(frames, cfg)
-    rule = f"for a fixed inner lr: one-sided exact McNemar test on the paired ids gives p < {alpha:g}"
-    own_batch, _ = parse_arm(own)
-    fixed = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM)
-             and parse_arm(a)[1] != "learned" and parse_arm(a)[0] == own_batch]
-    if own not in set(evals.arm) or not fixed:
-        return Verdict("missing arms: the round robin's and a fixed inner lr", rule, False, "", ran=False)
-    statistic, held = _paired(evals, own, fixed, threshold, alpha)
-    return Verdict(statistic, rule, bool(held), ("holds at " + ", ".join(held)) if held else "")
+    return _paired_claim(frames, cfg, "a fixed inner lr", lambda b, lr, own_b, own_lr: lr != "learned" and b == own_b)
