@@ -247,7 +247,8 @@ PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectori
                     "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
                     "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure", "recip_coins_diagnosis_trend_table",
                     "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table", "recip_ipd_mmaml_study_table",
-                    "recip_ipd_mmaml_study_figure"}
+                    "recip_ipd_mmaml_study_figure", "recip_table1_ipd_round_robin", "recip_fig2_ipd_rollout",
+                    "recip_ipd_rollout_sensitivity", "recip_hyperparameters"}
 CONFIG_CHANGES = {
     # id: (config change, the training jobs it must schedule and nothing else)
     "seed": (("aga_public_goods.n_seeds", 2), lambda ms: {("aga_public_goods", f"method={m}, seed=1") for m in ms}),
@@ -288,6 +289,12 @@ CONFIG_CHANGES = {
                        lambda ms: {("recip_ipd_meta", "agent=mmaml, seed=2"),
                                    *(("recip_ipd_mmaml_study", f"arm={a}, seed=2") for a in ("b16", "b8-lr1")),
                                    *(("recip_ipd_mmaml_eval", f"arm={a}") for a in ("b8", "b16", "b8-lr1", "mfos"))}),
+    # a LOLA setting reruns the round robin's matches that LOLA plays, and nothing else (no meta-training, no
+    # study evaluation: they play NL only)
+    "round-robin-lola": (("recip_ipd_analytic.lola.lr", 0.5),
+                         lambda ms: {("recip_ipd_match", f"pair={p}, seed=0")
+                                     for p in ("nl_vs_lola", "lola_vs_lola", "lola_vs_mmaml", "lola_vs_mfos",
+                                               "lola_vs_reciprocator")}),
 }
 
 
@@ -308,6 +315,10 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
     if case == "mmaml-study-id":  # only the study's outputs and the claims read the study
         assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_ipd_mmaml_study_table",
                                                           "recip_ipd_mmaml_study_figure"}, jobs
+    if case == "round-robin-lola":  # the round-robin table and the claims read the matches; the table of
+        # hyper-parameters prints LOLA's lr
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_table1_ipd_round_robin",
+                                                          "recip_hyperparameters"}, jobs
     if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
         assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_coins_confirm_table"}, jobs
 
