@@ -6,6 +6,7 @@ Usage::
 
     python benchmarks/bench_train.py                  # default settings, 3 methods, ~3 min
     python benchmarks/bench_train.py --all-methods    # + simul_co, svo, sl
+    python benchmarks/bench_train.py --more-games 32,128  # + Simul-Ind with 32 and 128 games per step
     python benchmarks/bench_train.py --paper          # + the paper settings (1000-step rollouts of 32 games,
                                                       #   conv actor; MMM2 64 games x 160 steps), ~10 min more
 
@@ -27,7 +28,11 @@ background load falls on all of them alike; the medians are printed with
 (d) how close each method comes to this core's matrix-product rate: the FLOPs of one update's matrix
     products and convolutions (forward, backward and Hessian-vector products, counted by
     ``torch.utils.flop_counter.FlopCounterMode``) per environment step, times the measured steps/s,
-    over the rate of a 512 x 512 float32 matrix product on one thread measured in the same run.
+    over the rate of a 512 x 512 float32 matrix product on one thread measured in the same run;
+(e) where an update's time goes (CPU only): ATen's dense kernels (matrix products, convolutions, forward and
+    backward) by their self time under ``torch.profiler``, the other ATen ops, and the rest (Python, dispatch,
+    the autograd engine), beside the environment alone; and the bound time / (dense kernels + environment):
+    the most a rewrite that keeps these kernels at their measured speed and today's environment could gain.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ from mixedmotive.config import load
 from mixedmotive.experiments import aga_mmm2, aga_ssd
 from mixedmotive.experiments import marl
 from mixedmotive.experiments.marl import collect, make_learner
+
+from kernel_shares import shares
 
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
 
@@ -137,10 +144,13 @@ class Runner:
         return torch.multinomial(probs.reshape(-1, t.n_actions), 1, generator=t.generator).view(t.batch, t.n_agents)
 
 
-def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, baseline: str) -> dict:
+def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, baseline: str,
+          more_games: tuple[int, ...] = ()) -> dict:
     cfg = _settings(game, scale)
     pinned = [f"{m}@{baseline}" for m in methods[:3]] if baseline else []
     runners = {m: Runner(game, cfg, m) for m in ["env", *methods, *pinned]}
+    for n in more_games:  # Simul-Ind with more games stepped together, the rollout length unchanged
+        runners[f"simul_ind*{n}"] = Runner(game, {**cfg, "batch": n}, "simul_ind")
     times = {m: [] for m in runners}
     keys = list(runners)
     for r in range(rounds):
@@ -161,13 +171,17 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, 
     print(f"  environment share of a Simul-Ind run: {med['env'] / med['simul_ind']:.1%}")
     for m in pinned:
         print(f"  {m.partition('@')[0]}: today is {med[m] / med[m.partition('@')[0]]:.2f}x faster than at {baseline}")
+    for n in more_games:
+        print(f"  simul_ind with {n} games per step instead of {runners['simul_ind'].task.batch}: "
+              f"{med['simul_ind'] / med[f'simul_ind*{n}']:.2f}x the steps/s")
     flops_lines(runners, med)
+    breakdown_lines(runners, med)
     return med
 
 
-def matmul_rate(n: int = 512, reps: int = 20) -> float:
-    """FLOP/s of an ``n`` x ``n`` float32 matrix product on this device (one thread on the CPU)."""
-    a, b = torch.randn(n, n, device=DEVICE), torch.randn(n, n, device=DEVICE)
+def matmul_rate(n: int = 512, reps: int = 20, dtype: torch.dtype = torch.float32) -> float:
+    """FLOP/s of an ``n`` x ``n`` matrix product of ``dtype`` on this device (one thread on the CPU)."""
+    a, b = (torch.randn(n, n, device=DEVICE, dtype=dtype) for _ in range(2))
     a @ b
     t0 = _clock()
     for _ in range(reps):
@@ -186,15 +200,31 @@ def flops_per_step(runner: Runner) -> float:
 
 
 def flops_lines(runners: dict, med: dict) -> None:
-    peak = matmul_rate()
-    print(f"  matrix products: this core's 512 x 512 rate {peak / 1e9:.1f} GFLOP/s; per method: "
-          "FLOPs per env step, achieved GFLOP/s, share of that rate")
+    peak, half = matmul_rate(), matmul_rate(dtype=torch.bfloat16)
+    print(f"  matrix products: this core's 512 x 512 rate {peak / 1e9:.1f} GFLOP/s (bfloat16: {half / 1e9:.1f}, "
+          f"x{half / peak:.2f}); per method: FLOPs per env step, achieved GFLOP/s, share of the float32 rate")
     for m, runner in runners.items():
-        if runner.learner is None or "@" in m:
+        if runner.learner is None or "@" in m or "*" in m:
             continue
         per_step = flops_per_step(runner)
         achieved = per_step / med[m]
         print(f"  {m:>12s} {per_step / 1e6:8.2f} MFLOP {achieved / 1e9:8.2f} GFLOP/s {achieved / peak:8.1%}")
+
+
+def breakdown_lines(runners: dict, med: dict) -> None:
+    """Where one update's time goes, and the most a rewrite could gain that keeps ATen's dense kernels at their
+    measured speed and today's environment: 1 / (dense-kernel share + environment share)."""
+    if DEVICE != "cpu":
+        return
+    print("  shares of an update: dense kernels (matrix products, convolutions) / other ATen ops / the rest "
+          "(Python, dispatch, autograd engine), profiled; environment alone over the update; the bound")
+    for m, runner in runners.items():
+        if runner.learner is None or "@" in m or "*" in m:
+            continue
+        dense, other = shares(lambda: runner.measure(1))
+        env = med["env"] / med[m]
+        print(f"  {m:>12s} {dense:6.1%} / {other:6.1%} / {1 - dense - other:6.1%}   env {env:6.1%}   "
+              f"at most {1 / (dense + env):.2f}x faster with these kernels and this environment")
 
 
 def socialjax_line() -> None:
@@ -214,6 +244,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--updates", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU: wall time)")
+    ap.add_argument("--more-games", default="", metavar="N,N",
+                    help="also time Simul-Ind with N games stepped together (default settings only)")
     ap.add_argument("--baseline", default=BASELINE,
                     help="commit whose agents/mappo.py the @<commit> rows use ('' for none)")
     args = ap.parse_args()
@@ -224,7 +256,8 @@ def main():
     if args.all_methods:
         methods += ["simul_co", "svo", "sl"]
     for game in args.games.split(","):
-        bench(game, "default", methods, args.rounds, args.updates, args.baseline)
+        more = tuple(int(n) for n in args.more_games.split(",") if n)
+        bench(game, "default", methods, args.rounds, args.updates, args.baseline, more)
         if args.paper:
             bench(game, "paper", methods, max(1, args.rounds - 1), 1, args.baseline)
     socialjax_line()
