@@ -22,8 +22,13 @@ DENSE_OPS = frozenset({"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", 
 
 
 def shares(work) -> tuple[float, float]:
-    """(dense-kernel share, other-ATen share) of the process CPU time of one call of ``work()``."""
+    """(dense-kernel share, other-ATen share) of the process CPU time of one call of ``work()``, on one thread:
+    the profiler times ops by the clock, so with more intra-op threads the process CPU time outgrows them."""
+    import torch
     from torch.profiler import ProfilerActivity, profile
+
+    if torch.get_num_threads() != 1:
+        raise ValueError("kernel_shares.shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         t0 = time.process_time()
