@@ -28,11 +28,14 @@ background load falls on all of them alike; the medians are printed with
 (d) how close each method comes to this core's matrix-product rate: the FLOPs of one update's matrix
     products and convolutions (forward, backward and Hessian-vector products, counted by
     ``torch.utils.flop_counter.FlopCounterMode``) per environment step, times the measured steps/s,
-    over the rate of a 512 x 512 float32 matrix product on one thread measured in the same run;
+    over the rate of a 512 x 512 float32 matrix product on one thread measured in the same run (and the
+    bfloat16 product's rate beside it);
 (e) where an update's time goes (CPU only): ATen's dense kernels (matrix products, convolutions, forward and
     backward) by their self time under ``torch.profiler``, the other ATen ops, and the rest (Python, dispatch,
     the autograd engine), beside the environment alone; and the bound time / (dense kernels + environment):
-    the most a rewrite that keeps these kernels at their measured speed and today's environment could gain.
+    the most a rewrite that keeps these kernels at their measured speed and today's environment could gain;
+(f) with ``--more-games N,...``: Simul-Ind with N games stepped together (rollout length unchanged), interleaved
+    with the rows above, and its steps/s over the configured number of games.
 """
 
 from __future__ import annotations

@@ -12,14 +12,6 @@ import bench_coins  # noqa: E402
 import kernel_shares  # noqa: E402
 
 
-@pytest.fixture
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_shares_split_dense_kernels_from_element_wise_work(one_thread):
     a, b = torch.randn(384, 384), torch.randn(384, 384)
     dense, other = kernel_shares.shares(lambda: [a @ b for _ in range(20)])
