@@ -8,9 +8,12 @@ and splits its process CPU time into the self time of
 * every other ATen op: element-wise maths, copies, reductions, indexing;
 * the rest: Python, dispatch and the autograd engine (what no ATen op's self time accounts for).
 
-Self times do not overlap.  They are shares, not times: the profiler's own cost per op inflates the many small
-ops, so the dense share comes out low, if anything, and a bound ``1 / dense share`` (the most a rewrite that keeps
-these kernels at their measured speed could gain) high.
+Self times do not overlap.  But the profiler's own cost inflates the profiled run unevenly (on a Coins paper episode
+the total by 10-60 %, and with shapes recorded the matrix products themselves), so ``1 / dense share`` is no safe
+bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the work at its best measured speed,
+recorded through a dispatch mode instead of the profiler; the unprofiled time over it is the most a rewrite that
+keeps these kernels and these products could gain.  (Until 2026-12-03 the benchmarks printed ``1 / dense share``
+alone.)
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ DENSE_OPS = frozenset({"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", 
                        "aten::convolution_backward", "aten::_slow_conv2d_forward", "aten::_slow_conv2d_backward"})
 
 
-def shares(work) -> tuple[float, float]:
-    """(dense-kernel share, other-ATen share) of the process CPU time of one call of ``work()``, on one thread:
-    the profiler times ops by the clock, so with more intra-op threads the process CPU time outgrows them."""
+def op_seconds(work) -> tuple[float, float, float]:
+    """(dense-kernel seconds, other-ATen seconds, process CPU seconds) of one call of ``work()`` under the
+    profiler, on one thread: the profiler times ops by the clock, so with more intra-op threads the process CPU
+    time outgrows them.  All three are as profiled, so inflated by the profiler (see above): no floor; for one,
+    :func:`replayed_dense_seconds`."""
     import torch
     from torch.profiler import ProfilerActivity, profile
 
     if torch.get_num_threads() != 1:
-        raise ValueError("kernel_shares.shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
+        raise ValueError("kernel_shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         t0 = time.process_time()
@@ -40,4 +45,94 @@ def shares(work) -> tuple[float, float]:
             dense += event.self_cpu_time_total
         elif event.key.startswith("aten::"):
             other += event.self_cpu_time_total
-    return dense / 1e6 / total, other / 1e6 / total
+    return dense / 1e6, other / 1e6, total
+
+
+def _best_seconds(call, budget: float = 0.02, rounds: int = 3) -> float:
+    """The fastest per-call process CPU time of ``call()`` over ``rounds`` rounds of >= ``budget`` seconds."""
+    call()
+    call()
+    t0 = time.process_time()
+    call()
+    n = max(1, int(budget / max(time.process_time() - t0, 1e-6)))
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for _ in range(n):
+            call()
+        best = min(best, (time.process_time() - t0) / n)
+    return best
+
+
+def _signature(value):
+    """A hashable record of one argument: a tensor's (dtype, shape, strides); any other value itself."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return ("tensor", value.dtype, tuple(value.shape), tuple(value.stride()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_signature(v) for v in value))
+    return ("value", repr(value), value)
+
+
+def _rebuild(sig):
+    """An argument like the recorded one: a random tensor with the recorded dtype, shape and strides."""
+    import torch
+
+    if sig[0] == "tensor":
+        _, dtype, shape, stride = sig
+        extent = 1 + sum((n - 1) * st for n, st in zip(shape, stride)) if all(shape) else 0
+        base = torch.randn(extent) if dtype.is_floating_point else torch.zeros(extent)
+        return base.to(dtype).as_strided(shape, stride)  # expanded (stride-0) operands stay expanded
+    if sig[0] in ("list", "tuple"):
+        items = [_rebuild(v) for v in sig[1]]
+        return items if sig[0] == "list" else tuple(items)
+    return sig[2]
+
+
+def replayed_dense_seconds(work) -> tuple[float, float]:
+    """(replayed, in-work) seconds of the dense kernels of one call of ``work()``, on one thread.
+
+    A dispatch mode sees every ATen op ``work`` runs, forward and backward; each dense op (:data:`DENSE_OPS`) is
+    timed where it runs and recorded with its arguments' dtypes, shapes and strides and its other arguments.  Each
+    distinct record is then run again on its own, on fresh random operands of the same layout, and its fastest time,
+    counted once per call it had in ``work``, is compared with its time in ``work``: the smaller of the two is
+    counted.  That is each kernel at its best measured speed, free of what ran around it (the allocator's state, the
+    caches), so ``unprofiled time / replayed`` bounds what a rewrite keeping these kernels and these products could
+    gain.  (Unlike ``torch.profiler`` with shapes recorded, it keeps one entry per distinct call, not per call.)"""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    if torch.get_num_threads() != 1:
+        raise ValueError("kernel_shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
+    records: dict = {}
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func._schema.name not in DENSE_OPS:
+                return func(*args, **kwargs)
+            t0 = time.process_time()
+            out = func(*args, **kwargs)
+            spent = time.process_time() - t0
+            key = (func, _signature(tuple(args)), _signature(tuple(sorted(kwargs.items()))))
+            rec = records.setdefault(key, [0, 0.0])
+            rec[0] += 1
+            rec[1] += spent
+            return out
+
+    with Recorder():
+        work()
+    replayed = in_work = 0.0
+    for (func, arg_sig, kw_sig), (count, spent) in records.items():
+        args, kwargs = _rebuild(arg_sig), dict(_rebuild(kw_sig))
+        replayed += min(count * _best_seconds(lambda: func(*args, **kwargs)), spent)
+        in_work += spent
+    return replayed, in_work
+
+
+def shares(work) -> tuple[float, float]:
+    """(dense-kernel share, other-ATen share) of the profiled process CPU time of one call of ``work()``
+    (:func:`op_seconds`)."""
+    dense, other, total = op_seconds(work)
+    return dense / total, other / total

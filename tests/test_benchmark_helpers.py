@@ -1,4 +1,4 @@
-"""The benchmarks' own helpers (benchmarks/kernel_shares.py, bench_coins.episode_count)."""
+"""The benchmarks' own helpers (benchmarks/kernel_shares.py, bench_coins.episode_count and floor_lines)."""
 
 import sys
 
@@ -21,6 +21,34 @@ def test_shares_split_dense_kernels_from_element_wise_work(one_thread):
     assert dense == 0.0 and other > 0.5
     # op times come from the clock, CPU time from the process: shares a hair over 1 happen
     assert -0.05 <= 1 - dense - other <= 1.0
+
+
+def test_op_seconds_are_seconds_of_the_profiled_call(one_thread):
+    a, b = torch.randn(384, 384), torch.randn(384, 384)
+    dense, other, total = kernel_shares.op_seconds(lambda: [a @ b for _ in range(20)])
+    assert 0.5 * total < dense <= 1.05 * total and other < dense
+    assert kernel_shares.shares(lambda: [a @ b for _ in range(20)])[0] > 0.5  # the same split, as shares
+
+
+def test_replayed_dense_seconds_count_each_product_once_per_call(one_thread):
+    a, b, c = torch.randn(256, 256), torch.randn(256, 64), torch.randn(8, 64, 64)
+    one, _ = kernel_shares.replayed_dense_seconds(lambda: a @ b)
+    many, profiled = kernel_shares.replayed_dense_seconds(lambda: [a @ b for _ in range(30)] + [c @ c])
+    assert one > 0 and many > 25 * one  # 30 of the same product (and a batched one), each counted
+    assert 0.2 * profiled < many <= profiled  # each product at the better of its replay and its profiled time
+    x = torch.randn(100_000)
+    assert kernel_shares.replayed_dense_seconds(lambda: x.exp().mul(x)) == (0.0, 0.0)
+    lin, y = torch.nn.Linear(32, 96), torch.randn(512, 32)  # addmm: beta and alpha are keyword-only
+    assert 0 < kernel_shares.replayed_dense_seconds(lambda: lin(y))[0]
+
+
+def test_replayed_dense_seconds_replay_a_grouped_convolution_and_its_backward(one_thread):
+    """Non-tensor arguments (padding, groups, the backward's output mask) come from the profiler's record."""
+    x = torch.randn(16, 6, 15, 15, requires_grad=True)
+    w = torch.randn(12, 2, 3, 3, requires_grad=True)
+    replayed, profiled = kernel_shares.replayed_dense_seconds(
+        lambda: torch.nn.functional.conv2d(x, w, groups=3).sum().backward())
+    assert 0 < replayed <= profiled
 
 
 def test_shares_refuses_more_than_one_thread():
@@ -63,3 +91,13 @@ def test_episode_count_makes_the_reciprocator_refit_or_not(init, period):
 def test_episode_count_refuses_a_period_without_episodes_off_it():
     with pytest.raises(ValueError, match="every episode"):
         bench_coins.episode_count({"target_period": 1, "init_episodes": 0}, refit=False)
+
+
+def test_floor_lines_bound_and_the_time_two_x_needs_removed():
+    """Hand-derived: today 9.4 s, before 14.0 s, dense kernels 4.2 s -> at most 9.4 / 4.2 = 2.24x over today and
+    14.0 / 4.2 = 3.33x over BEFORE; 2x over BEFORE is 7.0 s, so (9.4 - 7.0) / (9.4 - 4.2) = 46 % must go."""
+    first, second = bench_coins.floor_lines(before=14.0, now=9.4, dense=4.2)
+    assert "x2.24 faster than today" in first and "x3.33 than" in first
+    assert "(7.0 s) needs 46% of today's 5.2 s outside the dense kernels removed" in second
+    # 2x over BEFORE below the dense kernels alone: out of reach whatever else is removed
+    assert "out of reach" in bench_coins.floor_lines(before=8.0, now=6.0, dense=4.5)[1]
