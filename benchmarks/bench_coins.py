@@ -42,7 +42,7 @@ import torch
 
 from mixedmotive.envs.coins import MOVES, CoinGame, channel_order, owner_penalty
 
-from kernel_shares import shares
+from kernel_shares import op_seconds, replayed_dense_seconds
 
 GOAL = 4.5e6  # env-steps/s at batch 4096, 1 thread
 
@@ -225,10 +225,16 @@ def episode_count(rc: dict, refit: bool) -> int:
     return next(e for e in range(first, first + 2 * period) if (e % period == 0) == refit)
 
 
-def paper_episode(mod, refit: bool, device: str = "cpu"):
+PIECES = ("rollout", "reciprocator observe", "reciprocator learn", "NL learn")
+
+
+def paper_episode(mod, refit: bool, device: str = "cpu", pieces: dict | None = None):
     """A timer of one paper-settings Reciprocator vs NL-PPO episode (rollout, observe with or without an
     influence-model refit, both players' 40-epoch PPO updates) built from learner module ``mod``; the set-up
-    (seed 0, three rollouts filling the Reciprocator's buffer) is outside the timed region."""
+    (seed 0, three rollouts filling the Reciprocator's buffer) is outside the timed region.  With ``pieces``,
+    each call appends the process CPU time of each of :data:`PIECES` to ``pieces[name]``: the rollout, the
+    Reciprocator's observe (the refit, when due), its learn (values of influence, reciprocal reward and the PPO
+    update) and NL-PPO's learn (its PPO update; NL's observe does nothing)."""
     from mixedmotive import config
     from mixedmotive.agents.ppo import ppo_config
     from mixedmotive.experiments import recip_coins
@@ -240,43 +246,74 @@ def paper_episode(mod, refit: bool, device: str = "cpu"):
     env = CoinGame(cfg["batch"], T=cfg["T"], device=device, generator=gen)
     recip = mod.CoinsReciprocator(0, ppo_config(p), cfg["reciprocator"], cfg["T"], cfg["grid"], p["channels"],
                                   p["latent"], device)
-    players = [recip, mod.CoinsNL(1, ppo_config(p), 4, cfg["grid"], p["channels"], p["latent"], device)]
+    nl = mod.CoinsNL(1, ppo_config(p), 4, cfg["grid"], p["channels"], p["latent"], device)
+    players = [recip, nl]
     for _ in range(cfg["reciprocator"]["buffer_episodes"]):
         recip.seen = episode_count(cfg["reciprocator"], refit=False)
         recip.observe(recip_coins.rollout(env, players, gen), gen)
 
     def run():
         recip.seen = episode_count(cfg["reciprocator"], refit)
-        t = time.process_time()
+        marks = [time.process_time()]
         ep = recip_coins.rollout(env, players, gen)
-        for q in players:
-            q.observe(ep, gen)
-            q.learn(ep)
+        marks.append(time.process_time())
+        recip.observe(ep, gen)
+        marks.append(time.process_time())
+        recip.learn(ep)
+        marks.append(time.process_time())
+        nl.observe(ep, gen)
+        nl.learn(ep)
         _sync(device)
-        return time.process_time() - t
+        marks.append(time.process_time())
+        if pieces is not None:
+            for name, a, b in zip(PIECES, marks, marks[1:]):
+                pieces.setdefault(name, []).append(b - a)
+        return marks[-1] - marks[0]
     return run
 
 
+def floor_lines(before: float, now: float, dense: float) -> list[str]:
+    """The bound of a paper episode from its dense kernels' seconds: the most a rewrite keeping them at their
+    speed could gain over today and over BEFORE, and the share of today's other time 2x over BEFORE needs gone."""
+    lines = [f"  dense kernels (matrix products) {dense:.1f} s of today's {now:.1f} s: at most x{now / dense:.2f} "
+             f"faster than today, x{before / dense:.2f} than {BEFORE}, with these kernels and products"]
+    goal = before / 2
+    if goal <= dense:
+        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) is below the dense kernels alone: out of reach with them")
+    else:
+        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) needs {(now - goal) / (now - dense):.0%} of today's "
+                     f"{now - dense:.1f} s outside the dense kernels removed")
+    return lines
+
+
 def paper_speedup(repeats: int, device: str = "cpu") -> None:
-    """Same-run ratios (medians) of process CPU time: one paper episode with the learners of BEFORE / now."""
+    """Same-run ratios (medians) of process CPU time: one paper episode with the learners of BEFORE / now; where
+    today's time goes (pieces, unprofiled; shares of one profiled episode) and the bound from the dense kernels'
+    seconds, replayed at their best speed (:func:`kernel_shares.replayed_dense_seconds`)."""
     from mixedmotive.agents import coins as now
     torch.set_num_threads(1)
     old = before_learners()
     for refit in (False, True):
-        timers = {"before": paper_episode(old, refit, device), "now": paper_episode(now, refit, device)}
+        pieces = {}
+        timers = {"before": paper_episode(old, refit, device), "now": paper_episode(now, refit, device, pieces)}
         samples = {k: [] for k in timers}
         for r in range(repeats):
             for k in (("before", "now") if r % 2 == 0 else ("now", "before")):
                 samples[k].append(timers[k]())
         ratio = statistics.median(b / n for b, n in zip(samples["before"], samples["now"]))
+        t_before, t_now = statistics.median(samples["before"]), statistics.median(samples["now"])
         print(f"paper Coins episode (reciprocator vs NL, batch 1024, 2 x 40 PPO epochs, 1 thread, "
-              f"{'with' if refit else 'no'} refit): before ({BEFORE}) "
-              f"{statistics.median(samples['before']):.1f} s, now {statistics.median(samples['now']):.1f} s CPU, "
+              f"{'with' if refit else 'no'} refit): before ({BEFORE}) {t_before:.1f} s, now {t_now:.1f} s CPU, "
               f"same-run speed-up x{ratio:.2f} (median of {repeats})", flush=True)
-        dense, other = shares(timers["now"])
-        print(f"  now, one episode profiled: dense kernels (matrix products, convolutions) {dense:.1%}, other ATen "
-              f"ops {other:.1%}, the rest (Python, dispatch, autograd engine) {1 - dense - other:.1%}; at most "
-              f"x{1 / dense:.2f} faster with these kernels at their speed", flush=True)
+        print("  now, by piece (medians): " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in pieces.items()))
+        dense, other, profiled = op_seconds(timers["now"])
+        print(f"  now, one episode profiled ({profiled:.1f} s): dense kernels {dense / profiled:.1%}, other ATen ops "
+              f"{other / profiled:.1%}, the rest (Python, dispatch, autograd engine) "
+              f"{1 - (dense + other) / profiled:.1%}")
+        replayed, in_episode = replayed_dense_seconds(timers["now"])
+        print(f"  its dense kernels at their best measured speed (each the faster of its replay alone and its time "
+              f"in the episode): {replayed:.2f} s (all as in the episode: {in_episode:.2f} s)")
+        print("\n".join(floor_lines(t_before, t_now, replayed)), flush=True)
 
 
 def main(argv=None) -> None:

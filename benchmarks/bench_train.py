@@ -33,7 +33,9 @@ background load falls on all of them alike; the medians are printed with
 (e) where an update's time goes (CPU only): ATen's dense kernels (matrix products, convolutions, forward and
     backward) by their self time under ``torch.profiler``, the other ATen ops, and the rest (Python, dispatch,
     the autograd engine), beside the environment alone; and the bound time / (dense kernels + environment):
-    the most a rewrite that keeps these kernels at their measured speed and today's environment could gain;
+    the most a rewrite that keeps these kernels at their measured speed and today's environment could gain, from
+    the profiled shares and from its dense kernels replayed at their best measured speed
+    (``kernel_shares.replayed_dense_seconds``);
 (f) with ``--more-games N,...``: Simul-Ind with N games stepped together (rollout length unchanged), interleaved
     with the rows above, and its steps/s over the configured number of games.
 """
@@ -57,7 +59,7 @@ from mixedmotive.experiments import aga_mmm2, aga_ssd
 from mixedmotive.experiments import marl
 from mixedmotive.experiments.marl import collect, make_learner
 
-from kernel_shares import shares
+from kernel_shares import replayed_dense_seconds, shares
 
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
 
@@ -216,18 +218,24 @@ def flops_lines(runners: dict, med: dict) -> None:
 
 def breakdown_lines(runners: dict, med: dict) -> None:
     """Where one update's time goes, and the most a rewrite could gain that keeps ATen's dense kernels at their
-    measured speed and today's environment: 1 / (dense-kernel share + environment share)."""
+    measured speed and today's environment, two ways: 1 / (dense-kernel share + environment share) from the
+    profiled update, and the update's unprofiled time over (its dense kernels at their best measured speed,
+    :func:`kernel_shares.replayed_dense_seconds`, + the environment)."""
     if DEVICE != "cpu":
         return
-    print("  shares of an update: dense kernels (matrix products, convolutions) / other ATen ops / the rest "
-          "(Python, dispatch, autograd engine), profiled; environment alone over the update; the bound")
+    print("  shares of a profiled update: dense kernels (matrix products, convolutions) / other ATen ops / the rest "
+          "(Python, dispatch, autograd engine); environment alone over the update; the bound from the shares, and "
+          "from the dense kernels replayed (unprofiled time / (dense kernels at their best measured speed + environment))")
     for m, runner in runners.items():
         if runner.learner is None or "@" in m or "*" in m:
             continue
         dense, other = shares(lambda: runner.measure(1))
         env = med["env"] / med[m]
+        replayed, _ = replayed_dense_seconds(lambda: runner.measure(1))
+        tight = f"{med[m] / (replayed / runner.steps_per_update + med['env']):.2f}x"
         print(f"  {m:>12s} {dense:6.1%} / {other:6.1%} / {1 - dense - other:6.1%}   env {env:6.1%}   "
-              f"at most {1 / (dense + env):.2f}x faster with these kernels and this environment")
+              f"at most {1 / (dense + env):.2f}x (shares), {tight} (replayed) faster with these kernels and this "
+              f"environment", flush=True)
 
 
 def socialjax_line() -> None:
