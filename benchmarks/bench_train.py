@@ -34,8 +34,8 @@ background load falls on all of them alike; the medians are printed with
     backward) by their self time under ``torch.profiler``, the other ATen ops, and the rest (Python, dispatch,
     the autograd engine), beside the environment alone; and the bound time / (dense kernels + environment):
     the most a rewrite that keeps these kernels at their measured speed and today's environment could gain, from
-    the profiled shares and from its dense kernels replayed at their best measured speed
-    (``kernel_shares.replayed_dense_seconds``);
+    the profiled shares (not a safe bound: the profiler slows the run unevenly) and from its dense kernels replayed
+    at their best measured speed (``kernel_shares.replayed_dense_seconds``);
 (f) with ``--more-games N,...``: Simul-Ind with N games stepped together (rollout length unchanged), interleaved
     with the rows above, and its steps/s over the configured number of games.
 """
