@@ -42,7 +42,7 @@ import torch
 
 from mixedmotive.envs.coins import MOVES, CoinGame, channel_order, owner_penalty
 
-from kernel_shares import op_seconds, replayed_dense_seconds
+from kernel_shares import op_seconds, replayed_dense_seconds, replayed_module_seconds
 
 GOAL = 4.5e6  # env-steps/s at batch 4096, 1 thread
 
@@ -272,24 +272,27 @@ def paper_episode(mod, refit: bool, device: str = "cpu", pieces: dict | None = N
     return run
 
 
-def floor_lines(before: float, now: float, dense: float) -> list[str]:
-    """The bound of a paper episode from its dense kernels' seconds: the most a rewrite keeping them at their
-    speed could gain over today and over BEFORE, and the share of today's other time 2x over BEFORE needs gone."""
-    lines = [f"  dense kernels (matrix products) {dense:.1f} s of today's {now:.1f} s: at most x{now / dense:.2f} "
-             f"faster than today, x{before / dense:.2f} than {BEFORE}, with these kernels and products"]
+def floor_lines(before: float, now: float, floor: float, what: str = "dense kernels",
+                kept: str = "these kernels and products") -> list[str]:
+    """The bound of a paper episode from ``floor``, the seconds of work a rewrite keeps (``what``: by default its
+    dense kernels): the most such a rewrite could gain over today and over BEFORE, and the share of today's other time 2x
+    over BEFORE needs gone."""
+    lines = [f"  {what} {floor:.1f} s of today's {now:.1f} s: at most x{now / floor:.2f} "
+             f"faster than today, x{before / floor:.2f} than {BEFORE}, with {kept}"]
     goal = before / 2
-    if goal <= dense:
-        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) is below the dense kernels alone: out of reach with them")
+    if goal <= floor:
+        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) is below the {what} alone: out of reach with {kept}")
     else:
-        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) needs {(now - goal) / (now - dense):.0%} of today's "
-                     f"{now - dense:.1f} s outside the dense kernels removed")
+        lines.append(f"  2x over {BEFORE} ({goal:.1f} s) needs {(now - goal) / (now - floor):.0%} of today's "
+                     f"{now - floor:.1f} s outside the {what} removed")
     return lines
 
 
 def paper_speedup(repeats: int, device: str = "cpu") -> None:
     """Same-run ratios (medians) of process CPU time: one paper episode with the learners of BEFORE / now; where
-    today's time goes (pieces, unprofiled; shares of one profiled episode) and the bound from the dense kernels'
-    seconds, replayed at their best speed (:func:`kernel_shares.replayed_dense_seconds`)."""
+    today's time goes (pieces, unprofiled; shares of one profiled episode) and two bounds: from the dense kernels'
+    seconds, replayed at their best speed (:func:`kernel_shares.replayed_dense_seconds`), and from the seconds of
+    the episode's ``nn.GRU`` calls replayed alone (:func:`kernel_shares.replayed_module_seconds`)."""
     from mixedmotive.agents import coins as now
     torch.set_num_threads(1)
     old = before_learners()
@@ -314,6 +317,14 @@ def paper_speedup(repeats: int, device: str = "cpu") -> None:
         print(f"  its dense kernels at their best measured speed (each the faster of its replay alone and its time "
               f"in the episode): {replayed:.2f} s (all as in the episode: {in_episode:.2f} s)")
         print("\n".join(floor_lines(t_before, t_now, replayed)), flush=True)
+        gru, calls, gru_dense = replayed_module_seconds(timers["now"], torch.nn.GRU)
+        print(f"  its {calls} nn.GRU calls replayed alone (forward, and one backward for each under autograd): "
+              f"{gru:.2f} s, of which dense kernels {gru_dense:.2f} s")
+        keep = "nn.GRU (bench_gru.py: no rewrite beat it)"
+        print("\n".join(floor_lines(t_before, t_now, gru, "nn.GRU passes", keep)), flush=True)
+        both = replayed - gru_dense + gru
+        print("\n".join(floor_lines(t_before, t_now, both, "nn.GRU passes and the dense kernels outside them",
+                                     keep + " and the other products")), flush=True)
 
 
 def main(argv=None) -> None:

@@ -1,7 +1,7 @@
 """Where a piece of CPU work spends its time: ATen's dense kernels against everything else (issues 13 and 15).
 
 Used by ``bench_train.py`` and ``bench_coins.py``.  :func:`shares` runs a callable once under ``torch.profiler``
-and splits its process CPU time into the self time of
+and splits its time (clock time, on one thread) into the self time of
 
 * dense kernels: matrix products and convolutions, forward and backward (Hessian-vector products and the GRU's
   gates run through the same ops);
@@ -14,6 +14,10 @@ bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the work
 recorded through a dispatch mode instead of the profiler; the unprofiled time over it is the most a rewrite that
 keeps these kernels and these products could gain.  (Until 2026-12-03 the benchmarks printed ``1 / dense share``
 alone.)
+
+:func:`replayed_module_seconds` gives a second floor for work built on a library module that no rewrite has beaten
+(the Coins learners' ``nn.GRU``, see ``bench_gru.py``): every call of the module replayed on its own, forward and,
+when it ran under autograd, one backward.
 """
 
 from __future__ import annotations
@@ -25,20 +29,21 @@ DENSE_OPS = frozenset({"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", 
 
 
 def op_seconds(work) -> tuple[float, float, float]:
-    """(dense-kernel seconds, other-ATen seconds, process CPU seconds) of one call of ``work()`` under the
-    profiler, on one thread: the profiler times ops by the clock, so with more intra-op threads the process CPU
-    time outgrows them.  All three are as profiled, so inflated by the profiler (see above): no floor; for one,
-    :func:`replayed_dense_seconds`."""
+    """(dense-kernel seconds, other-ATen seconds, total seconds) of one call of ``work()`` under the profiler, on
+    one thread.  The profiler times ops by the clock, so the total is clock time too: on a quiet machine it equals
+    the process CPU time; on a loaded one both stretch alike, so the shares stay below 1 (with the process CPU
+    time as the total they did not: a test saw 187 %).  All three are as profiled, so inflated by the profiler
+    (see above): no floor; for one, :func:`replayed_dense_seconds`."""
     import torch
     from torch.profiler import ProfilerActivity, profile
 
     if torch.get_num_threads() != 1:
-        raise ValueError("kernel_shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
+        raise ValueError("kernel_shares needs torch.set_num_threads(1) (with more intra-op threads op times overlap)")
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        t0 = time.process_time()
+        t0 = time.perf_counter()
         work()
-        total = time.process_time() - t0
+        total = time.perf_counter() - t0
     dense = other = 0.0
     for event in prof.key_averages():
         if event.key in DENSE_OPS:
@@ -131,8 +136,79 @@ def replayed_dense_seconds(work) -> tuple[float, float]:
     return replayed, in_work
 
 
+def _module_record(module, args) -> tuple:
+    """The key of one call of ``module``: its type and sizes, its inputs' layouts, whether it ran under autograd
+    (then one backward is timed with it) and which inputs took gradients."""
+    import torch
+
+    sizes = tuple((k, v) for k, v in sorted(vars(module).items())
+                  if not k.startswith("_") and isinstance(v, (bool, int, float, str, type(None))))
+    tensors = tuple(a for a in args if isinstance(a, torch.Tensor))
+    grad = torch.is_grad_enabled() and any(p.requires_grad for p in module.parameters())
+    return (type(module), sizes, tuple(_signature(a) for a in tensors), grad,
+            tuple(bool(a.requires_grad) for a in tensors))
+
+
+def _module_call(module, record):
+    """A call replaying ``record`` on ``module`` (a copy of the recorded one) with random inputs of its layouts."""
+    import torch
+
+    _, _, arg_sigs, grad, wants_grad = record
+    args = [_rebuild(sig).detach().requires_grad_(w) for sig, w in zip(arg_sigs, wants_grad)]
+
+    def call():
+        with torch.set_grad_enabled(grad):
+            out = module(*args)
+            out = out[0] if isinstance(out, tuple) else out
+            if grad:
+                out.sum().backward()
+    return call
+
+
+def replayed_module_seconds(work, module_type) -> tuple[float, int, float]:
+    """(seconds, calls, dense seconds): every call ``work()`` makes to a module of ``module_type`` (e.g. ``torch.nn.GRU``),
+    replayed on its own at its best measured speed, on one thread.
+
+    Each call is recorded by a global forward hook with the module's sizes, its inputs' dtypes, shapes and strides,
+    and whether it ran under autograd; each distinct record is then timed on a copy of the module (as first called)
+    with random inputs: the forward, plus one backward of its output when the call ran under autograd (as every
+    training forward of a PPO epoch is followed by one), counted once per call.  Any rewrite that keeps the module
+    spends at least about this long in it, unless the module runs faster inside the work than alone.  The third
+    number is the part of those seconds in dense kernels (:func:`replayed_dense_seconds` of each replay), so
+    ``replayed_dense_seconds(work)[0] - dense + seconds`` is a floor of the whole: the dense kernels outside the
+    module and the module's calls, each at its best measured speed."""
+    import copy
+
+    import torch
+
+    if torch.get_num_threads() != 1:
+        raise ValueError("kernel_shares needs torch.set_num_threads(1) (it compares op times with CPU time)")
+    counts: dict = {}
+    copies: dict = {}
+
+    def hook(module, args, output):
+        if isinstance(module, module_type):
+            key = _module_record(module, args)
+            counts[key] = counts.get(key, 0) + 1
+            if key not in copies:
+                copies[key] = copy.deepcopy(module)
+
+    handle = torch.nn.modules.module.register_module_forward_hook(hook)
+    try:
+        work()
+    finally:
+        handle.remove()
+    seconds = dense = 0.0
+    for rec, n in counts.items():
+        call = _module_call(copies[rec], rec)
+        seconds += n * _best_seconds(call, budget=0.2, rounds=5)  # a call is long: time several per round
+        call()  # warm, so the dense replay below times steady-state calls
+        dense += n * replayed_dense_seconds(call)[0]
+    return seconds, sum(counts.values()), dense
+
+
 def shares(work) -> tuple[float, float]:
-    """(dense-kernel share, other-ATen share) of the profiled process CPU time of one call of ``work()``
+    """(dense-kernel share, other-ATen share) of the profiled time (clock) of one call of ``work()``
     (:func:`op_seconds`)."""
     dense, other, total = op_seconds(work)
     return dense / total, other / total

@@ -96,8 +96,63 @@ def test_episode_count_refuses_a_period_without_episodes_off_it():
 def test_floor_lines_bound_and_the_time_two_x_needs_removed():
     """Hand-derived: today 9.4 s, before 14.0 s, dense kernels 4.2 s -> at most 9.4 / 4.2 = 2.24x over today and
     14.0 / 4.2 = 3.33x over BEFORE; 2x over BEFORE is 7.0 s, so (9.4 - 7.0) / (9.4 - 4.2) = 46 % must go."""
-    first, second = bench_coins.floor_lines(before=14.0, now=9.4, dense=4.2)
+    first, second = bench_coins.floor_lines(before=14.0, now=9.4, floor=4.2)
     assert "x2.24 faster than today" in first and "x3.33 than" in first
     assert "(7.0 s) needs 46% of today's 5.2 s outside the dense kernels removed" in second
     # 2x over BEFORE below the dense kernels alone: out of reach whatever else is removed
-    assert "out of reach" in bench_coins.floor_lines(before=8.0, now=6.0, dense=4.5)[1]
+    assert "out of reach" in bench_coins.floor_lines(before=8.0, now=6.0, floor=4.5)[1]
+
+
+def test_replayed_module_seconds_count_every_call_of_the_module(one_thread):
+    gru, lin = torch.nn.GRU(4, 4), torch.nn.Linear(4, 4)
+    x = torch.randn(3, 2, 4, requires_grad=True)
+
+    def work():
+        out, _ = gru(x)  # under autograd: replayed with a backward
+        out.sum().backward()
+        with torch.no_grad():  # acting: three forwards carrying the hidden state
+            h = None
+            for t in range(3):
+                _, h = gru(x[t:t + 1], h)
+        lin(x)  # another module type: not counted
+    seconds, calls, dense = kernel_shares.replayed_module_seconds(work, torch.nn.GRU)
+    assert calls == 4 and 0 < dense < seconds  # the GRU's products are part of its time
+    assert kernel_shares.replayed_module_seconds(lambda: lin(x), torch.nn.GRU) == (0.0, 0, 0.0)
+
+
+def test_module_replay_runs_a_backward_only_for_calls_under_autograd():
+    gru = torch.nn.GRU(4, 4)
+    x = torch.randn(3, 2, 4, requires_grad=True)
+    with torch.no_grad():
+        acting = kernel_shares._module_record(gru, (x,))
+    training = kernel_shares._module_record(gru, (x,))
+    assert acting[3] is False and training[3] is True and training[4] == (True,)
+    kernel_shares._module_call(gru, acting)()
+    assert all(p.grad is None for p in gru.parameters())
+    kernel_shares._module_call(gru, training)()
+    assert all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in gru.parameters())
+
+
+def test_floor_lines_of_the_gru_passes():
+    """Hand-derived: before 15.4 s, today 10.4 s, GRU passes 8.0 s -> x1.30 over today, x1.93 over BEFORE; 2x over
+    BEFORE is 7.7 s, below the GRU passes alone; with 6.0 s of GRU passes, (10.4 - 7.7) / (10.4 - 6.0) = 61 %."""
+    first, second = bench_coins.floor_lines(15.4, 10.4, 8.0, "nn.GRU passes", "nn.GRU")
+    assert first.startswith("  nn.GRU passes 8.0 s") and "x1.30 faster than today" in first and "x1.93 than" in first
+    assert "(7.7 s) is below the nn.GRU passes alone: out of reach with nn.GRU" in second
+    assert "needs 61% of today's 4.4 s outside the nn.GRU passes removed" in bench_coins.floor_lines(
+        15.4, 10.4, 6.0, "nn.GRU passes", "nn.GRU")[1]
+
+
+def test_the_benchmarks_written_gru_is_nn_gru():
+    """bench_gru's per-step recurrence computes nn.GRU's function (so its timing compares like with like)."""
+    import bench_gru
+
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(5, 7)
+    x = torch.randn(6, 3, 5, requires_grad=True)
+    ref, _ = gru(x)
+    out = bench_gru.gru_loop(x, *bench_gru._params(gru))
+    torch.testing.assert_close(out, ref)
+    g_ref, = torch.autograd.grad(ref.square().sum(), x)
+    g_out, = torch.autograd.grad(out.square().sum(), x)
+    torch.testing.assert_close(g_out, g_ref)
