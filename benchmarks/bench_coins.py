@@ -6,6 +6,8 @@ Usage::
     python benchmarks/bench_coins.py                  # batches 1024 and 4096, ~20 s (+ JaxMARL)
     python benchmarks/bench_coins.py --quick          # ~5 s
     python benchmarks/bench_coins.py --batches 256,4096 --threads 1
+    python benchmarks/bench_coins.py --paper-speedup 3 --only-paper   # a paper episode vs 6439e09, floors, ~20 min
+    python benchmarks/bench_coins.py --refit-inputs   # distinct inputs of paper refit minibatches, ~5 s
 
 Timed pieces, interleaved within each repeat so a slowly drifting background load
 cancels out of the same-run ratios (medians over repeats), per batch and thread count:
@@ -269,6 +271,7 @@ def paper_episode(mod, refit: bool, device: str = "cpu", pieces: dict | None = N
             for name, a, b in zip(PIECES, marks, marks[1:]):
                 pieces.setdefault(name, []).append(b - a)
         return marks[-1] - marks[0]
+    run.reciprocator = recip  # its buffer holds the set-up's episodes
     return run
 
 
@@ -286,6 +289,55 @@ def floor_lines(before: float, now: float, floor: float, what: str = "dense kern
         lines.append(f"  2x over {BEFORE} ({goal:.1f} s) needs {(now - goal) / (now - floor):.0%} of today's "
                      f"{now - floor:.1f} s outside the {what} removed")
     return lines
+
+
+def influence_macs(models) -> dict[str, int]:
+    """Multiply-accumulates per sample of the influence models' forward products, by part: ``value`` (the value
+    network, its circular convolutions as the dense matrices they are applied as) and ``others`` (the reward and
+    transition models and their counterfactuals)."""
+    from mixedmotive.agents.coins_policy import TorusConv
+
+    def macs(module) -> int:
+        total = 0
+        for m in module.modules():
+            if isinstance(m, torch.nn.Linear):
+                total += m.weight.numel()
+            elif isinstance(m, TorusConv):
+                total += m.conv.weight.shape[0] * m.conv.weight.shape[1] * (m.grid * m.grid) ** 2
+        return total
+    value = macs(models.value)
+    return {"value": value, "others": macs(models) - value}
+
+
+def refit_inputs(device: str = "cpu", draws: int = 3) -> None:
+    """How many of a paper refit minibatch's samples are distinct, per input of the influence models (the buffer
+    after the paper set-up of :func:`paper_episode`), and what the value network's share of the products is: the
+    most that evaluating each model on distinct inputs only could save of the refit's products."""
+    from mixedmotive.agents import coins as now
+
+    torch.set_num_threads(1)
+    recip = paper_episode(now, refit=True, device=device).reciprocator
+    states, actions, t = (torch.cat(parts) for parts in list(zip(*recip.buffer))[:3])
+    gen = torch.Generator(device=device).manual_seed(0)
+    m = recip.refit_batch
+    cells = recip.models.cells
+    distinct = {"states (value network)": [], "(state, actions, t) (reward and transition models)": []}
+    for _ in range(draws):
+        idx = torch.randperm(states.shape[0], generator=gen, device=device)[:m]
+        s = states[idx] @ (cells ** torch.arange(states.shape[1] - 1, -1, -1, device=device))
+        a = actions[idx] @ (5 ** torch.arange(actions.shape[1] - 1, -1, -1, device=device))
+        distinct["states (value network)"].append(s.unique().numel())
+        distinct["(state, actions, t) (reward and transition models)"].append(((s * 25 + a) * recip.models.T + t[idx])
+                                                                             .unique().numel())
+    macs = influence_macs(recip.models)
+    share = macs["value"] / (macs["value"] + macs["others"])
+    print(f"paper refit minibatches of {m} samples from a {states.shape[0]}-sample buffer ({draws} draws):")
+    for name, counts in distinct.items():
+        print(f"  distinct {name}: {min(counts)}-{max(counts)}")
+    least = min(distinct["states (value network)"])
+    print(f"  products per sample: value network {macs['value']:,} MAC, reward and transition models "
+          f"{macs['others']:,} ({share:.0%} value network): the value network on distinct states only would cut at "
+          f"most {share * (1 - least / m):.0%} of the refit's multiply-accumulates")
 
 
 def paper_speedup(repeats: int, device: str = "cpu") -> None:
@@ -341,7 +393,12 @@ def main(argv=None) -> None:
                     help=f"time R interleaved paper Reciprocator-vs-NL episodes against the learners of {BEFORE} "
                          "(no refit and with refit) and print the same-run speed-ups; with --only-paper nothing else")
     ap.add_argument("--only-paper", action="store_true", help="only the --paper-speedup timing")
+    ap.add_argument("--refit-inputs", action="store_true",
+                    help="print the distinct inputs of paper refit minibatches (~1 min) and nothing else")
     args = ap.parse_args(argv)
+    if args.refit_inputs:
+        refit_inputs(args.device)
+        return
     if args.paper_speedup:
         paper_speedup(args.paper_speedup, args.device)
         if args.only_paper:

@@ -156,3 +156,15 @@ def test_the_benchmarks_written_gru_is_nn_gru():
     g_ref, = torch.autograd.grad(ref.square().sum(), x)
     g_out, = torch.autograd.grad(out.square().sum(), x)
     torch.testing.assert_close(g_out, g_ref)
+
+
+def test_influence_macs_by_hand():
+    """Paper sizes (hidden 64, value channels 16, value latent 64; 3 x 3 grid, 2 agents, 5 actions).  Inputs: 36 state
+    one-hots + 10 action one-hots + time = 47 for the factual models, 42 for the counterfactuals.  Value network:
+    conv 4 -> 16 as a (144, 36) matrix 5,184 + conv 16 -> 16 (144, 144) 20,736 + 144 x 64 9,216 + 64 x 2 128 = 35,264.
+    Rewards: (47 + 2 x 42) x 64 + 3 x 64 x 64 + 3 x 64 x 2 = 8,384 + 12,288 + 384 = 21,056; transitions: the same
+    first two layers and 3 x 64 x 36 = 6,912 -> 27,584; together 48,640."""
+    from mixedmotive.agents.coins import InfluenceModels
+
+    macs = bench_coins.influence_macs(InfluenceModels(2, 3, 32, 64, 16, 64))
+    assert macs == {"value": 35_264, "others": 48_640}
