@@ -278,8 +278,8 @@ def paper_episode(mod, refit: bool, device: str = "cpu", pieces: dict | None = N
 def floor_lines(before: float, now: float, floor: float, what: str = "dense kernels",
                 kept: str = "these kernels and products") -> list[str]:
     """The bound of a paper episode from ``floor``, the seconds of work a rewrite keeps (``what``: by default its
-    dense kernels): the most such a rewrite could gain over today and over BEFORE, and the share of today's other time 2x
-    over BEFORE needs gone."""
+    dense kernels): the most such a rewrite could gain over today and over BEFORE, and the share of today's other
+    time 2x over BEFORE needs gone."""
     lines = [f"  {what} {floor:.1f} s of today's {now:.1f} s: at most x{now / floor:.2f} "
              f"faster than today, x{before / floor:.2f} than {BEFORE}, with {kept}"]
     goal = before / 2
@@ -394,7 +394,7 @@ def main(argv=None) -> None:
                          "(no refit and with refit) and print the same-run speed-ups; with --only-paper nothing else")
     ap.add_argument("--only-paper", action="store_true", help="only the --paper-speedup timing")
     ap.add_argument("--refit-inputs", action="store_true",
-                    help="print the distinct inputs of paper refit minibatches (~1 min) and nothing else")
+                    help="print the distinct inputs of paper refit minibatches (~5 s) and nothing else")
     args = ap.parse_args(argv)
     if args.refit_inputs:
         refit_inputs(args.device)

@@ -166,8 +166,8 @@ def _module_call(module, record):
 
 
 def replayed_module_seconds(work, module_type) -> tuple[float, int, float]:
-    """(seconds, calls, dense seconds): every call ``work()`` makes to a module of ``module_type`` (e.g. ``torch.nn.GRU``),
-    replayed on its own at its best measured speed, on one thread.
+    """(seconds, calls, dense seconds): every call ``work()`` makes to a module of ``module_type`` (e.g.
+    ``torch.nn.GRU``), replayed on its own at its best measured speed, on one thread.
 
     Each call is recorded by a global forward hook with the module's sizes, its inputs' dtypes, shapes and strides,
     and whether it ran under autograd; each distinct record is then timed on a copy of the module (as first called)
