@@ -3,7 +3,7 @@
 
 Usage::
 
-    python benchmarks/bench_gru.py                 # ~3 min, most of it torch.compile's compilation
+    python benchmarks/bench_gru.py                 # ~20 s, plus torch.compile's first compilation (~90 s cold)
     python benchmarks/bench_gru.py --no-compile    # ~30 s
     python benchmarks/bench_gru.py --repeats 9
 
