@@ -4,7 +4,7 @@
 Usage::
 
     python benchmarks/bench_gru.py                 # ~20 s, plus torch.compile's first compilation (~90 s cold)
-    python benchmarks/bench_gru.py --no-compile    # ~30 s
+    python benchmarks/bench_gru.py --no-compile    # ~10 s
     python benchmarks/bench_gru.py --repeats 9
 
 At the config's ``paper`` Coins sizes (T steps, the batch, the GRU width ``latent``), one thread, each timed piece

@@ -8,9 +8,9 @@ and splits its time (clock time, on one thread) into the self time of
 * every other ATen op: element-wise maths, copies, reductions, indexing;
 * the rest: Python, dispatch and the autograd engine (what no ATen op's self time accounts for).
 
-Self times do not overlap.  But the profiler's own cost inflates the profiled run unevenly (on a Coins paper episode
-the total by 10-60 %, and with shapes recorded the matrix products came out slower too), so ``1 / dense share`` is no safe
-bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the work at its best measured speed,
+Self times do not overlap.  But the profiler's own cost inflates the profiled run unevenly (on a Coins paper
+episode the total by 10-60 %, and with shapes recorded the matrix products came out slower too), so
+``1 / dense share`` is no safe bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the work at its best measured speed,
 recorded through a dispatch mode instead of the profiler; the unprofiled time over it is the most a rewrite that
 keeps these kernels and these products could gain.  (Until 2026-12-03 the benchmarks printed ``1 / dense share``
 alone.)
