@@ -10,10 +10,10 @@ and splits its time (clock time, on one thread) into the self time of
 
 Self times do not overlap.  But the profiler's own cost inflates the profiled run unevenly (on a Coins paper
 episode the total by 10-60 %, and with shapes recorded the matrix products came out slower too), so
-``1 / dense share`` is no safe bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the work at its best measured speed,
-recorded through a dispatch mode instead of the profiler; the unprofiled time over it is the most a rewrite that
-keeps these kernels and these products could gain.  (Until 2026-12-03 the benchmarks printed ``1 / dense share``
-alone.)
+``1 / dense share`` is no safe bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the
+work at its best measured speed, recorded through a dispatch mode instead of the profiler; the unprofiled time
+over it is the most a rewrite that keeps these kernels and these products could gain.  (Until 2026-12-03 the
+benchmarks printed ``1 / dense share`` alone.)
 
 :func:`replayed_module_seconds` gives a second floor for work built on a library module that no rewrite has beaten
 (the Coins learners' ``nn.GRU``, see ``bench_gru.py``): every call of the module replayed on its own, forward and,
