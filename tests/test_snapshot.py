@@ -48,6 +48,29 @@ def test_changed_files_between_two_commits(tmp_path):
     assert snapshot.changed_files("0" * 40, ["a.py", "b.py"], tmp_path) == ["a.py", "b.py"]  # unknown commit
 
 
+def test_comment_docstring_and_layout_changes_are_no_code_changes(tmp_path):
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("config", "user.email", "t@t"), git("config", "user.name", "t")
+    code = 'def f(x):\n    """Doc."""\n    return x + 1  # one\n\n\nclass A:\n    """A."""\n    y = "text"\n'
+    files = {"a.py": code, "b.py": code, "c.py": code, "d.json": "[1]\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    git("add", "."), git("commit", "-qm", "one")
+    first = git("rev-parse", "HEAD")
+    (tmp_path / "a.py").write_text('"""Module doc."""\n' + code.replace("# one", "# two").replace('"""Doc."""',
+                                   '"""Another doc,\n    on two lines."""').replace("x + 1", "(x\n            + 1)"))
+    (tmp_path / "b.py").write_text(code.replace('y = "text"', 'y = "other text"'))  # a string that is no docstring
+    (tmp_path / "c.py").write_text(code.replace('    """A."""\n', ""))  # the class's docstring removed
+    (tmp_path / "d.json").write_text("[1] \n")  # data: byte for byte
+    git("commit", "-qam", "two")
+    assert snapshot.changed_files(first, sorted(files), tmp_path) == ["b.py", "d.json"]
+    assert snapshot.code_of(code) == snapshot.code_of(code.replace("# one", ""))
+    assert snapshot.code_of(code) != snapshot.code_of(code.replace("x + 1", "x + 2"))
+
+
 def _write(dest, experiment, method, sha, cfg_change=None):
     cfg = job_settings(experiment, CFG, method)
     if cfg_change:
@@ -78,6 +101,42 @@ def test_check_names_the_changed_training_files(tmp_path):
     row = {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]
     assert row["status"] == "stale" and "src/mixedmotive/agents/mappo.py" in row["reasons"]
     assert "no raw results" not in row["reasons"]
+
+
+def _equivalence(dest, records):
+    import yaml
+
+    (dest / snapshot.EQUIVALENCE_FILE).write_text(yaml.safe_dump(records))
+
+
+def _first_commit_changing(path: str) -> str:
+    """A commit before the last change of ``path``'s code (its parent): training code changed since."""
+    log = subprocess.run(["git", "log", "--format=%H", "--", path], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    for sha in log:
+        parent = subprocess.run(["git", "rev-parse", f"{sha}^"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        if snapshot.changed_files(parent, [path]):
+            return parent
+    pytest.skip(f"no commit in this clone changed the code of {path}")
+
+
+def test_equivalence_record_makes_a_changed_area_current_for_the_jobs_it_covers(tmp_path):
+    old = _first_commit_changing("src/mixedmotive/agents/mappo.py")
+    _write(tmp_path, "aga_mmm2", "simul_ind", old)
+    row = {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]
+    assert row["status"] == "stale" and "agents/mappo.py" in row["reasons"]
+    _equivalence(tmp_path, [{"from": old, "to": _head(), "jobs": ["aga_mmm2/simul_*"], "evidence": "test"}])
+    row = {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]
+    assert row["status"] == "current (equivalent)" and not row["reasons"], row
+    # a job the record does not cover keeps the area stale
+    _write(tmp_path, "aga_mmm2", "cga", old)
+    assert {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]["status"] == "stale"
+    # a record whose `to` is itself behind the training code proves nothing about HEAD
+    _equivalence(tmp_path, [{"from": old, "to": old, "jobs": ["aga_mmm2/*"], "evidence": "test"}])
+    assert {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]["status"] == "stale"
+    _equivalence(tmp_path, [{"from": old, "to": _head(), "jobs": ["aga_mmm2/*"], "evidence": "test"}])
+    assert {r["area"]: r for r in snapshot.check(tmp_path)}[MMM2]["status"] == "current (equivalent)"
 
 
 def test_collect_copies_outputs_sidecars_and_small_raw_tables(tmp_path):

@@ -195,6 +195,21 @@ def test_smoke_raw_results_have_provenance_sidecars(smoke_root):
 
 
 @pytest.mark.slow
+def test_smoke_raw_results_equal_the_fingerprint(smoke_root):
+    """Every smoke raw result equals the committed fingerprint for this CPU kind (mixedmotive.fingerprint): a
+    refactor that changes a number fails here, naming the first raw result that differs.  A change of numbers on
+    purpose rewrites the fingerprint (`python -m mixedmotive fingerprint write`) in the same commit."""
+    from mixedmotive import fingerprint
+
+    status, lines = fingerprint.compare(smoke_root / "results" / "smoke", REPO / "tests" / "fingerprints" / "smoke.json")
+    if status == "no fingerprint":
+        pytest.skip(f"tests/fingerprints/smoke.json has no entry for this CPU kind ({fingerprint.cpu_kind()}): runs "
+                    "agree bit for bit only within a CPU kind (docs/decisions.md W10)")
+    assert status == "same", "the smoke raw results differ from the fingerprint; first: " + lines[0] + \
+        f" ({len(lines)} in all)\n" + "\n".join(lines[:20])
+
+
+@pytest.mark.slow
 def test_smoke_outputs_stay_in_their_scale_folder_and_name_scale_and_commit(smoke_root):
     root = smoke_root
     assert not list(root.glob("figures/*.pdf")) and not list(root.glob("tables/*.pdf")), \

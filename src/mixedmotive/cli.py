@@ -6,6 +6,7 @@
     python -m mixedmotive costs --scale S      # refresh workflow/costs.yaml from results/S's sidecars
     python -m mixedmotive snapshot check       # is each area of docs/results/ trained by HEAD's code?
     python -m mixedmotive snapshot compare     # do the jobs re-trained here equal the snapshot's, bit for bit?
+    python -m mixedmotive fingerprint compare  # do the smoke raw results equal the committed fingerprint?
 
 Every figure and table carries a footer with its scale and the commit that made it
 (:mod:`mixedmotive.plots.footer`).
@@ -107,7 +108,24 @@ def _snapshot(args) -> None:
         print(f"copied {len(snapshot.collect())} files into docs/results/")
     rows = snapshot.check()
     print(snapshot.report(rows))
-    if args.strict and any(r["status"] != "current" for r in rows):
+    if args.strict and any(not r["status"].startswith("current") for r in rows):
+        sys.exit(1)
+
+
+def _fingerprint(args) -> None:
+    from . import fingerprint
+
+    kind = fingerprint.cpu_kind()
+    if args.action == "write":
+        entry = fingerprint.write(args.results)
+        print(f"{fingerprint.FINGERPRINT.relative_to(fingerprint.ROOT)}: {len(entry['hashes'])} raw results for {kind}")
+        return
+    status, lines = fingerprint.compare(args.results)
+    if status == "no fingerprint":
+        print(f"no fingerprint for this CPU kind ({kind}); `python -m mixedmotive fingerprint write` records one")
+        return
+    print("\n".join(lines) if lines else f"same: every raw result under {args.results} equals the fingerprint ({kind})")
+    if lines:
         sys.exit(1)
 
 
@@ -146,6 +164,10 @@ def main(argv=None) -> None:
     n.add_argument("action", choices=("check", "collect", "compare"))
     n.add_argument("--strict", action="store_true", help="exit 1 unless every area is current")
     n.set_defaults(func=_snapshot)
+    f = sub.add_parser("fingerprint", help="compare the smoke raw results with the committed fingerprint, or write it")
+    f.add_argument("action", choices=("compare", "write"))
+    f.add_argument("--results", default="results/smoke", help="folder of smoke raw results (default: results/smoke)")
+    f.set_defaults(func=_fingerprint)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -13,9 +13,16 @@ those results come from the training code HEAD has:
   ``checkpoint.py`` (a resumed run is bit-identical, tested in tests/test_checkpoint.py).  Data
   files an experiment reads (:data:`DATA_FILES`) count as its training code;
 * an area is **current** when every sidecar names a clean commit (no ``-dirty``), none of its
-  training files differs between that commit and HEAD, and every job's recorded settings equal
-  what the job would read from today's config with :data:`SNAPSHOT_CONFIGFILES` merged in
+  training files differs in code between that commit and HEAD (comments, docstrings and layout do
+  not count: :func:`code_of`), and every job's recorded settings equal what the job would read
+  from today's config with :data:`SNAPSHOT_CONFIGFILES` merged in
   (:func:`mixedmotive.study_jobs.settings`);
+* it is **current (equivalent)** when, in addition, the training code of some sidecars changed but
+  a record in :data:`EQUIVALENCE_FILE` covers each of them: it names the sidecar's commit
+  (``from``), a pattern matching the job, and a commit (``to``) since which no training file of
+  the area changed, with the evidence that the jobs' numbers are the same at ``from`` and ``to``:
+  an unchanged smoke fingerprint (:mod:`mixedmotive.fingerprint`) and a default job re-trained at
+  both commits on one machine, bit-identical (docs/decisions.md W12);
 * otherwise it is **stale**, with the reasons; an area without sidecars is **missing**.
 
 Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
@@ -36,6 +43,7 @@ import ast
 import json
 import shutil
 import subprocess
+from fnmatch import fnmatch
 from pathlib import Path
 
 from .config import ROOT
@@ -59,6 +67,9 @@ SNAPSHOT_CONFIGFILES = ("config/budget_trend.yaml", "config/coins_trend.yaml", "
                         "config/mmaml_study.yaml")
 # data files an experiment reads besides code (their numbers change its results like code does)
 DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
+# raw results whose training code changed in code after they were trained, with the evidence that their numbers
+# did not change (docs/decisions.md W12): a list of {from, to, jobs, evidence}
+EQUIVALENCE_FILE = "equivalence.yaml"
 
 
 def _module_file(dotted: str) -> Path | None:
@@ -119,13 +130,41 @@ def training_files(experiment: str) -> list[str]:
     return sorted(str(f.relative_to(ROOT)) for f in seen)
 
 
+def code_of(text: str) -> str:
+    """A Python file's code without its comments, docstrings and layout (``ast.dump``); SyntaxError -> the text."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return text
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def _show(sha: str, path: str, repo: Path) -> str | None:
+    proc = subprocess.run(["git", "show", f"{sha}:{path}"], cwd=repo, capture_output=True, text=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
 def changed_files(sha: str, files, repo: Path = ROOT) -> list[str]:
-    """Which of ``files`` differ between commit ``sha`` and HEAD (all of them if ``sha`` is unknown)."""
+    """Which of ``files`` differ in code between commit ``sha`` and HEAD (all of them if ``sha`` is unknown).
+
+    A Python file whose only changes are to comments, docstrings or layout is unchanged (:func:`code_of`): such
+    an edit cannot change a number.  Other files (data) are compared byte for byte."""
     proc = subprocess.run(["git", "diff", "--name-only", sha, "HEAD", "--", *files], cwd=repo,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return list(files)
-    return sorted(proc.stdout.split())
+    changed = []
+    for path in proc.stdout.split():
+        old, new = _show(sha, path, repo), _show("HEAD", path, repo)
+        if not (path.endswith(".py") and old is not None and new is not None and code_of(old) == code_of(new)):
+            changed.append(path)
+    return sorted(changed)
 
 
 def _settings_match(meta: dict, cfg: dict) -> bool:
@@ -139,12 +178,30 @@ def _settings_match(meta: dict, cfg: dict) -> bool:
     return json.loads(json.dumps(expected)) == recorded
 
 
+def equivalences(snapshot: Path) -> list[dict]:
+    """The records of :data:`EQUIVALENCE_FILE` in ``snapshot`` (none if it is absent)."""
+    import yaml
+
+    path = Path(snapshot) / EQUIVALENCE_FILE
+    return (yaml.safe_load(path.read_text()) or []) if path.exists() else []
+
+
+def _covered(sha: str, job: str, records: list[dict], files, repo: Path) -> bool:
+    """Whether a record says that ``job``, trained at ``sha``, gives the same numbers with HEAD's training code:
+    it names that commit and a pattern matching the job, and no training file changed in code since its ``to``."""
+    return any(sha.removesuffix("-dirty") == str(r["from"]) and any(fnmatch(job, pat) for pat in r["jobs"])
+               and not changed_files(str(r["to"]), files, repo) for r in records)
+
+
 def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", repo: Path = ROOT) -> list[dict]:
-    """One row per area: status current / stale / missing, commits, reasons."""
+    """One row per area: status current / current (equivalent) / stale / missing, commits, reasons."""
     from .config import load
 
     cfg = load(repo / "config" / "config.yaml", scale=scale, extra=[repo / f for f in SNAPSHOT_CONFIGFILES])
-    sidecars = [json.loads(p.read_text()) for p in sorted((Path(snapshot) / "raw").rglob("*.json"))]
+    raw = Path(snapshot) / "raw"
+    sidecars = [{**json.loads(p.read_text()), "_job": str(p.relative_to(raw).with_suffix(""))}
+                for p in sorted(raw.rglob("*.json"))]
+    records = equivalences(snapshot)
     rows = []
     for area, experiments in AREAS.items():
         metas = [m for m in sidecars if m.get("experiment") in experiments and m.get("scale") == scale]
@@ -154,18 +211,25 @@ def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", re
         shas = sorted({m["git_sha"] for m in metas})
         reasons = [f"{sha} is dirty" for sha in shas if sha.endswith("-dirty")]
         files = sorted({f for e in experiments for f in training_files(e)})
+        equivalent = False
         for sha in shas:
             changed = changed_files(sha.removesuffix("-dirty"), files, repo)
-            if changed:
-                reasons.append(f"since {sha[:10]}: {', '.join(changed)}")
+            if not changed:
+                continue
+            jobs = [m["_job"] for m in metas if m["git_sha"] == sha]
+            if all(_covered(sha, job, records, files, repo) for job in jobs):
+                equivalent = True
+                continue
+            reasons.append(f"since {sha[:10]}: {', '.join(changed)}")
         mismatched = sorted({f"{m['experiment']}/{m.get('method')}" for m in metas if not _settings_match(m, cfg)})
         if mismatched:
             reasons.append("settings differ from today's config: " + ", ".join(mismatched))
         missing = sorted(set(experiments) - {m["experiment"] for m in metas})
         if missing:
             reasons.append("no raw results of " + ", ".join(missing))
-        rows.append({"area": area, "status": "stale" if reasons else "current",
-                     "commits": ", ".join(s[:10] for s in shas), "reasons": "; ".join(reasons)})
+        status = "stale" if reasons else ("current (equivalent)" if equivalent else "current")
+        rows.append({"area": area, "status": status, "commits": ", ".join(s[:10] for s in shas),
+                     "reasons": "; ".join(reasons)})
     return rows
 
 
