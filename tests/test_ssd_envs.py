@@ -16,7 +16,7 @@ from mixedmotive.envs.cleanup import CleanupEnv
 from mixedmotive.envs.harvest import SPAWN_PROB, HarvestEnv
 from mixedmotive.envs.ssd import (CLEAN, FIRE, MOVE_DOWN, MOVE_LEFT, MOVE_RIGHT, MOVE_UP, STAY, TURN_CCW,
                                   TURN_CW)
-from mixedmotive.envs.ssd_maps import CLEANUP_MAP, HARVEST_MAP
+from mixedmotive.envs.ssd_maps import CLEANUP_MAP, CLEANUP_MAP_835DDB7, HARVEST_MAP
 from mixedmotive.envs.ssd_reference import reference_update_moves
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -62,15 +62,43 @@ def test_reference_maps():
     assert (len(CLEANUP_MAP), len(CLEANUP_MAP[0])) == (25, 18)
     count = lambda m, c: sum(r.count(c) for r in m)  # noqa: E731
     assert (count(HARVEST_MAP, "A"), count(HARVEST_MAP, "P")) == (155, 20)
-    assert [count(CLEANUP_MAP, c) for c in "BHRSP"] == [103, 70, 49, 12, 10]
+    assert [count(CLEANUP_MAP, c) for c in "BHRSP"] == [103, 56, 63, 12, 10]  # the reference's master
     env = CleanupEnv(2, T=3, generator=gen())
     env.reset()
     assert env.potential_waste_area == 119  # the reference's test_parameters
-    assert torch.allclose(env.waste_density(), torch.tensor(70 / 119))
+    assert torch.allclose(env.waste_density(), torch.tensor(56 / 119))
     h = HarvestEnv(2, T=3, generator=gen())
     h.reset()
     assert torch.equal(h.apple_map, h.apple_cells.expand(2, -1, -1))  # full at reset
-    assert not env.apple_map.any()  # the orchard starts empty (and stays so at density 0.59)
+    assert not env.apple_map.any()  # the orchard starts empty (and stays so at density 0.47)
+
+
+def stream_columns(ascii_map):
+    return sorted({c for row in ascii_map for c, ch in enumerate(row) if ch == "S"})
+
+
+def test_cleanup_maps_master_and_835ddb7():
+    """Master's map has its stream in columns 7-12 and less waste at reset; 835ddb7's (an unmerged commit of the
+    reference) has the stream in columns 1-6.  Both keep the orchard, the spawn points and the 119-cell river."""
+    count = lambda m, c: sum(r.count(c) for r in m)  # noqa: E731
+    assert stream_columns(CLEANUP_MAP) == list(range(7, 13))
+    assert stream_columns(CLEANUP_MAP_835DDB7) == list(range(1, 7))
+    assert [count(CLEANUP_MAP_835DDB7, c) for c in "BHRSP"] == [103, 70, 49, 12, 10]
+    for a, b in zip(CLEANUP_MAP, CLEANUP_MAP_835DDB7):
+        assert [c for c in a if c in "BP@"] == [c for c in b if c in "BP@"] and a[13:] == b[13:]
+    old = CleanupEnv(2, T=3, generator=gen(), ascii_map=CLEANUP_MAP_835DDB7)
+    old.reset()
+    assert torch.allclose(old.waste_density(), torch.tensor(70 / 119))
+
+
+def test_cleanup_835ddb7_is_a_game_of_the_ssd_experiment():
+    from mixedmotive.experiments.aga_ssd import SSDTask
+
+    cfg = {"batch": 2, "n_agents": 5, "T": 3, "harvest_regrowth_window": 5}
+    task = SSDTask("cleanup_835ddb7", cfg, 0, "cpu")
+    task.reset()
+    assert torch.allclose(task.env.waste_density(), torch.tensor(70 / 119))
+    assert stream_columns(task.env.ascii_map) == list(range(1, 7))
 
 
 @pytest.mark.parametrize("cls,n_actions,channels", [(HarvestEnv, 8, 5), (CleanupEnv, 9, 9)])
@@ -386,11 +414,11 @@ def test_cleanup_spawning_rules():
 
 def test_pollution_above_threshold_stops_apples_on_the_real_map():
     env = CleanupEnv(16, T=60, generator=gen(5))
-    env.reset()  # density 70/119 >= 0.4
+    env.reset()  # density 56/119 >= 0.4
     for t in range(60):
         _, _, _, info = env.step(torch.full((16, 5), STAY))
         assert not env.apple_map.any()
-        assert torch.allclose(info["waste_density"], torch.tensor(70 / 119))  # no waste spawns either
+        assert torch.allclose(info["waste_density"], torch.tensor(56 / 119))  # no waste spawns either
     env.reset()
     env.waste_map = torch.zeros(25, 18, dtype=torch.bool)  # cleaned river: apples and waste grow
     before = 0

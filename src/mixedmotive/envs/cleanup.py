@@ -6,11 +6,11 @@ rules -- actions, movement and conflicts, penalty beam, rewards, observations,
 ``global_state`` -- are in :mod:`mixedmotive.envs.ssd`; this module adds waste, cleaning
 and the orchard.
 
-* map: ``CLEANUP_MAP`` (25 x 18, walls included; ``ssd_maps``), or any ``ascii_map`` of
-  ``@ P`` and spaces, ``B`` orchard (apple) cells, ``H`` waste at reset, ``R`` river at
-  reset, ``S`` stream.  The potential waste area is the ``H`` and ``R`` cells (119 on the
-  default map, 70 of them waste at reset: density 0.588, so nothing grows until the
-  agents clean).  Agents walk on every non-wall cell (waste, river and stream included).
+* map: ``CLEANUP_MAP`` (the reference master's, 25 x 18, walls included; ``ssd_maps``), or any
+  ``ascii_map`` of ``@ P`` and spaces, ``B`` orchard (apple) cells, ``H`` waste at reset,
+  ``R`` river at reset, ``S`` stream.  The potential waste area is the ``H`` and ``R`` cells
+  (119 on the default map, 56 of them waste at reset: density 0.471 >= 0.4, so nothing grows
+  until the agents clean).  Agents walk on every non-wall cell (waste, river and stream included).
 * actions (9): the Harvest actions 0-7 plus ``8`` clean.
 * **cleaning beam**: the penalty beam's shape (three lines, length 5, stopped before
   walls, absorbed by agents), free of cost; every waste cell it reaches turns into river

@@ -1,9 +1,13 @@
 """ASCII maps of the sequential social dilemma games Harvest and Cleanup.
 
-Both maps are copied character for character from ``social_dilemmas/maps.py`` of
-eugenevinitsky/sequential_social_dilemma_games (the repository's maps module, unchanged
-across its history; the maps are layout data, not code).  Rows are printed top to bottom,
-row 0 is the top; a cell is addressed ``(row, column)``.
+The maps are copied character for character from ``social_dilemmas/maps.py`` of
+eugenevinitsky/sequential_social_dilemma_games (layout data, not code).  ``HARVEST_MAP`` and
+``CLEANUP_MAP`` are the reference's master (0207821).  ``CLEANUP_MAP_835DDB7`` is the Cleanup map
+of commit 835ddb7 ("Fix harvest"), which is on no branch of the reference (it is in the
+repository only through unmerged pull requests); this package used it by mistake until it was
+compared with master (docs/decisions.md S1), and it stays available as the game
+``cleanup_835ddb7`` of the ``aga_ssd`` experiment.  Rows are printed top to bottom, row 0 is the
+top; a cell is addressed ``(row, column)``.
 
 Legend (the reference's):
 
@@ -13,9 +17,11 @@ Legend (the reference's):
   river), ``R`` clean river at reset, ``S`` stream (never holds waste).
 
 ``HARVEST_MAP``: 16 rows x 38 columns (walls included), 155 apple cells, 20 spawn points.
-``CLEANUP_MAP``: 25 rows x 18 columns (walls included), 103 orchard cells, 70 waste + 49
-river cells (potential waste area 119, initial waste density 70/119 = 0.588), 12 stream
-cells, 10 spawn points.
+``CLEANUP_MAP``: 25 rows x 18 columns (walls included), 103 orchard cells, 56 waste + 63
+river cells (potential waste area 119, initial waste density 56/119 = 0.471), 12 stream
+cells (rows 8-9, columns 7-12), 10 spawn points.
+``CLEANUP_MAP_835DDB7``: the same size, orchard and spawn points, 70 waste + 49 river cells
+(density 70/119 = 0.588) and the stream in columns 1-6.
 """
 
 from __future__ import annotations
@@ -40,6 +46,34 @@ HARVEST_MAP: tuple[str, ...] = (
 )
 
 CLEANUP_MAP: tuple[str, ...] = (
+    "@@@@@@@@@@@@@@@@@@",
+    "@RRRRRR     BBBBB@",
+    "@HHHHHH      BBBB@",
+    "@RRRRRR     BBBBB@",
+    "@RRRRR  P    BBBB@",
+    "@RRRRR    P BBBBB@",
+    "@HHHHH       BBBB@",
+    "@RRRRR      BBBBB@",
+    "@HHHHHHSSSSSSBBBB@",
+    "@HHHHHHSSSSSSBBBB@",
+    "@RRRRR   P P BBBB@",
+    "@HHHHH   P  BBBBB@",
+    "@RRRRRR    P BBBB@",
+    "@HHHHHH P   BBBBB@",
+    "@RRRRR       BBBB@",
+    "@HHHH    P  BBBBB@",
+    "@RRRRR       BBBB@",
+    "@HHHHH  P P BBBBB@",
+    "@RRRRR       BBBB@",
+    "@HHHH       BBBBB@",
+    "@RRRRR       BBBB@",
+    "@HHHHH      BBBBB@",
+    "@RRRRR       BBBB@",
+    "@HHHH       BBBBB@",
+    "@@@@@@@@@@@@@@@@@@",
+)
+
+CLEANUP_MAP_835DDB7: tuple[str, ...] = (
     "@@@@@@@@@@@@@@@@@@",
     "@HHHHHH     BBBBB@",
     "@RRRRRR      BBBB@",

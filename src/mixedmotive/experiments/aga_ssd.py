@@ -1,6 +1,7 @@
 """AgA Table 2 / Fig. 3: multi-agent PPO on Harvest or Cleanup, one (game, method variant, seed) per run.
 
-``method`` is ``<game>:<variant>``, e.g. ``harvest:aga_lam100`` or ``cleanup:simul_ind``
+``method`` is ``<game>:<variant>``, e.g. ``harvest:aga_lam100`` or ``cleanup:simul_ind`` (games:
+:data:`GAMES`)
 (variants: :func:`mixedmotive.agents.mappo.parse_variant`).  The loop, the learner and the
 row columns are those of :mod:`mixedmotive.experiments.marl`; this module adds the SSD
 task and two per-episode statistics:
@@ -16,14 +17,19 @@ length), ``batch``, ``horizon``, ``updates``, ``threads``, ``network``, ``mappo`
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
 from ..envs.cleanup import CleanupEnv
 from ..envs.harvest import HarvestEnv
+from ..envs.ssd_maps import CLEANUP_MAP_835DDB7
 from ..threads import torch_threads
 from .marl import train
 
-GAMES = {"harvest": HarvestEnv, "cleanup": CleanupEnv}
+# cleanup: the reference master's map; cleanup_835ddb7: the map of the reference's commit 835ddb7 (envs/ssd_maps.py)
+GAMES = {"harvest": HarvestEnv, "cleanup": CleanupEnv,
+         "cleanup_835ddb7": partial(CleanupEnv, ascii_map=CLEANUP_MAP_835DDB7)}
 
 
 class SSDTask:
