@@ -24,7 +24,7 @@ Games
                         y = f1(x) + f2(x) on a fixed batch x (256 x 64),
                         l1 = mean((y - t1)^2), l2 = mean((y - t2)^2) + 0.1 mean(f2(x)^2).
 
-The goal from the issue is AgA <= 2.0x Simul-Ind; PASS/FAIL is printed per game.
+The goal is AgA <= 2.0x Simul-Ind; PASS/FAIL is printed per game.
 """
 
 from __future__ import annotations

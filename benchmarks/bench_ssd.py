@@ -26,7 +26,7 @@ the same repeat) and ``x plain`` (relative to ``plain`` at the same batch).  Tim
 CPU time (``--clock cpu``, default: little disturbed by other jobs on the machine) or wall
 time (``--clock wall``); 1 intra-op thread unless ``--threads``.
 
-Goal (issue): >= 250,000 agent-steps/s for Harvest at 64 environments on 1 CPU thread,
+Goal: >= 250,000 agent-steps/s for Harvest at 64 environments on 1 CPU thread,
 observations included.
 """
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Whole-training throughput of the multi-agent PPO trainers (issue 15): environment steps per
+"""Whole-training throughput of the multi-agent PPO trainers: environment steps per
 second of rollout + update + logging, per method, on Harvest, Cleanup and Selfish-MMM2.
 
 Usage::
@@ -16,10 +16,10 @@ update, minus nothing; ``env`` = the same number of environment steps with unifo
 actions and no learner.  Measurements rotate over the methods in interleaved rounds so that
 background load falls on all of them alike; the medians are printed with
 
-(a) each method's time per step over Simul-Ind's, the environment's share of a Simul-Ind run, and
-    the speed-up over a pinned copy of the trainer (``<method>@<commit>`` rows: ``agents/mappo.py`` as of
-    ``--baseline``, default ccffa47, the trainer before docs/decisions.md A14 (one-pass CGA, critic layout, rollout weights),
-    loaded from ``git show`` into a temporary module; rollout, environment and engine are today's);
+(a) each method's time per step over Simul-Ind's and the environment's share of a Simul-Ind run; with
+    ``--baseline COMMIT``, also the speed-up over the trainer of that commit (``<method>@<commit>`` rows:
+    ``agents/mappo.py`` as of COMMIT, loaded by ``investigations/old_commit.py`` from ``git show``; rollout,
+    environment and engine are today's);
 (b) the projected hours of one paper-scale run on this core (2e7 SSD steps, 1e7 MMM2 steps)
     from the throughput at the paper settings (``--paper``) or, without it, at the default
     settings (a lower bound of the cost: paper runs use a conv actor and longer rollouts);
@@ -44,9 +44,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -59,31 +57,20 @@ from mixedmotive.experiments import aga_mmm2, aga_ssd
 from mixedmotive.experiments import marl
 from mixedmotive.experiments.marl import collect, make_learner
 
-from kernel_shares import replayed_dense_seconds, shares
+sys.path.insert(0, str(Path(__file__).resolve().parent / "investigations"))
+from kernel_shares import replayed_dense_seconds, shares  # noqa: E402
 
 PAPER_STEPS = {"harvest": 2e7, "cleanup": 2e7, "mmm2": 1e7}
 
 
 DEVICE = "cpu"
-BASELINE = "ccffa47"  # today's trainer when the pinned comparison was introduced (issue 15)
 
 
-def baseline_mappo(commit: str):
-    """``mixedmotive.agents.mappo`` as of ``commit`` (``git show``), as a temporary module."""
-    root = Path(__file__).resolve().parents[1]
-    src = subprocess.run(["git", "-C", str(root), "show", f"{commit}:src/mixedmotive/agents/mappo.py"],
-                         check=True, capture_output=True, text=True).stdout
-    name = f"mixedmotive.agents._mappo_{commit}"
-    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None))
-    mod.__package__ = "mixedmotive.agents"
-    sys.modules[name] = mod
-    exec(compile(src, f"{commit}:src/mixedmotive/agents/mappo.py", "exec"), mod.__dict__)
-    return mod
+def pinned_learner(commit: str, task, variant: str, cfg: dict):
+    """:func:`make_learner` itself, with the MAPPO class of ``agents/mappo.py`` as of ``commit`` in place of today's."""
+    from old_commit import mappo_at
 
-
-def pinned_learner(mod, task, variant: str, cfg: dict):
-    """:func:`make_learner` itself, with the MAPPO class of module ``mod`` in place of today's."""
-    with mock.patch.object(marl, "MAPPO", mod.MAPPO):
+    with mock.patch.object(marl, "MAPPO", mappo_at(commit).MAPPO):
         return make_learner(task, variant, cfg, DEVICE)
 
 
@@ -109,7 +96,7 @@ def _settings(game: str, scale: str) -> dict:
 class Runner:
     """One learner on one task, continued between measurements (as in a real run).
 
-    ``<method>@<commit>``: the same with the MAPPO learner of ``commit`` (:func:`baseline_mappo`)."""
+    ``<method>@<commit>``: the same with the MAPPO learner of ``commit`` (:func:`pinned_learner`)."""
 
     def __init__(self, game: str, cfg: dict, variant: str):
         torch.manual_seed(0)
@@ -119,7 +106,7 @@ class Runner:
         if variant == "env":
             self.learner = None
         elif commit:
-            self.learner = pinned_learner(baseline_mappo(commit), self.task, method, cfg)
+            self.learner = pinned_learner(commit, self.task, method, cfg)
         else:
             self.learner = make_learner(self.task, method, cfg, DEVICE)
         self.state = self.task.reset()
@@ -257,8 +244,9 @@ def main():
     ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU: wall time)")
     ap.add_argument("--more-games", default="", metavar="N,N",
                     help="also time Simul-Ind with N games stepped together (default settings only)")
-    ap.add_argument("--baseline", default=BASELINE,
-                    help="commit whose agents/mappo.py the @<commit> rows use ('' for none)")
+    ap.add_argument("--baseline", default="", metavar="COMMIT",
+                    help="also time the first three methods with agents/mappo.py of COMMIT (needs the git history; "
+                         "e.g. ccffa47, the trainer before decision A14)")
     args = ap.parse_args()
     global DEVICE
     DEVICE = args.device

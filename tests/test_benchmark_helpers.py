@@ -1,4 +1,5 @@
-"""The benchmarks' own helpers (benchmarks/kernel_shares.py, bench_coins.episode_count and floor_lines)."""
+"""The benchmarks' own helpers (benchmarks/investigations/: kernel_shares.py, coins_paper_episode.episode_count and
+floor_lines, bench_gru's written GRU)."""
 
 import sys
 
@@ -7,8 +8,8 @@ import torch
 
 from mixedmotive.config import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import bench_coins  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks" / "investigations"))
+import coins_paper_episode  # noqa: E402
 import kernel_shares  # noqa: E402
 
 
@@ -82,7 +83,7 @@ def test_episode_count_makes_the_reciprocator_refit_or_not(init, period):
     episode = recip_coins.rollout(env, players, gen)
     for refit in (False, True):
         fits.clear()
-        recip.seen = bench_coins.episode_count(rc, refit)
+        recip.seen = coins_paper_episode.episode_count(rc, refit)
         assert recip.seen >= init
         recip.observe(episode, gen)
         assert bool(fits) == refit
@@ -90,17 +91,17 @@ def test_episode_count_makes_the_reciprocator_refit_or_not(init, period):
 
 def test_episode_count_refuses_a_period_without_episodes_off_it():
     with pytest.raises(ValueError, match="every episode"):
-        bench_coins.episode_count({"target_period": 1, "init_episodes": 0}, refit=False)
+        coins_paper_episode.episode_count({"target_period": 1, "init_episodes": 0}, refit=False)
 
 
 def test_floor_lines_bound_and_the_time_two_x_needs_removed():
     """Hand-derived: today 9.4 s, before 14.0 s, dense kernels 4.2 s -> at most 9.4 / 4.2 = 2.24x over today and
     14.0 / 4.2 = 3.33x over BEFORE; 2x over BEFORE is 7.0 s, so (9.4 - 7.0) / (9.4 - 4.2) = 46 % must go."""
-    first, second = bench_coins.floor_lines(before=14.0, now=9.4, floor=4.2)
+    first, second = coins_paper_episode.floor_lines(before=14.0, now=9.4, floor=4.2)
     assert "x2.24 faster than today" in first and "x3.33 than" in first
     assert "(7.0 s) needs 46% of today's 5.2 s outside the dense kernels removed" in second
     # 2x over BEFORE below the dense kernels alone: out of reach whatever else is removed
-    assert "out of reach" in bench_coins.floor_lines(before=8.0, now=6.0, floor=4.5)[1]
+    assert "out of reach" in coins_paper_episode.floor_lines(before=8.0, now=6.0, floor=4.5)[1]
 
 
 def test_replayed_module_seconds_count_every_call_of_the_module(one_thread):
@@ -136,10 +137,10 @@ def test_module_replay_runs_a_backward_only_for_calls_under_autograd():
 def test_floor_lines_of_the_gru_passes():
     """Hand-derived: before 15.4 s, today 10.4 s, GRU passes 8.0 s -> x1.30 over today, x1.93 over BEFORE; 2x over
     BEFORE is 7.7 s, below the GRU passes alone; with 6.0 s of GRU passes, (10.4 - 7.7) / (10.4 - 6.0) = 61 %."""
-    first, second = bench_coins.floor_lines(15.4, 10.4, 8.0, "nn.GRU passes", "nn.GRU")
+    first, second = coins_paper_episode.floor_lines(15.4, 10.4, 8.0, "nn.GRU passes", "nn.GRU")
     assert first.startswith("  nn.GRU passes 8.0 s") and "x1.30 faster than today" in first and "x1.93 than" in first
     assert "(7.7 s) is below the nn.GRU passes alone: out of reach with nn.GRU" in second
-    assert "needs 61% of today's 4.4 s outside the nn.GRU passes removed" in bench_coins.floor_lines(
+    assert "needs 61% of today's 4.4 s outside the nn.GRU passes removed" in coins_paper_episode.floor_lines(
         15.4, 10.4, 6.0, "nn.GRU passes", "nn.GRU")[1]
 
 
@@ -166,5 +167,5 @@ def test_influence_macs_by_hand():
     first two layers and 3 x 64 x 36 = 6,912 -> 27,584; together 48,640."""
     from mixedmotive.agents.coins import InfluenceModels
 
-    macs = bench_coins.influence_macs(InfluenceModels(2, 3, 32, 64, 16, 64))
+    macs = coins_paper_episode.influence_macs(InfluenceModels(2, 3, 32, 64, 16, 64))
     assert macs == {"value": 35_264, "others": 48_640}

@@ -3,8 +3,8 @@
 The numbers in tests/fixtures/parity/*.json were produced by running the reference code
 (johnlyzhou/reciprocator at 0a9c30a, luchris429/model-free-opponent-shaping at 3efb169)
 outside this repository; each file's ``_source`` names the repository, the commit and the
-command, and docs/parity.md holds the driver scripts.  These tests need none of that code:
-they run our implementation on the same inputs and compare.
+command, and docs/parity/drivers/ holds the driver scripts (run by docs/parity/run.sh).  These tests need none
+of that code: they run our implementation on the same inputs and compare.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Where a piece of CPU work spends its time: ATen's dense kernels against everything else (issues 13 and 15).
+"""Where a piece of CPU work spends its time: ATen's dense kernels against everything else.
 
-Used by ``bench_train.py`` and ``bench_coins.py``.  :func:`shares` runs a callable once under ``torch.profiler``
-and splits its time (clock time, on one thread) into the self time of
+Used by ``benchmarks/bench_train.py`` and ``coins_paper_episode.py``.  :func:`shares` runs a callable once under
+``torch.profiler`` and splits its time (clock time, on one thread) into the self time of
 
 * dense kernels: matrix products and convolutions, forward and backward (Hessian-vector products and the GRU's
   gates run through the same ops);
@@ -12,8 +12,7 @@ Self times do not overlap.  But the profiler's own cost inflates the profiled ru
 episode the total by 10-60 %, and with shapes recorded the matrix products came out slower too), so
 ``1 / dense share`` is no safe bound.  :func:`replayed_dense_seconds` gives one: every dense kernel of the
 work at its best measured speed, recorded through a dispatch mode instead of the profiler; the unprofiled time
-over it is the most a rewrite that keeps these kernels and these products could gain.  (Until 2026-12-03 the
-benchmarks printed ``1 / dense share`` alone.)
+over it is the most a rewrite that keeps these kernels and these products could gain.
 
 :func:`replayed_module_seconds` gives a second floor for work built on a library module that no rewrite has beaten
 (the Coins learners' ``nn.GRU``, see ``bench_gru.py``): every call of the module replayed on its own, forward and,

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""The paper-settings actor convolution of the MAPPO trainers, five ways (issue 15).
+"""The paper-settings actor convolution of the MAPPO trainers, five ways (decision A15).
 
 Usage::
 
-    python benchmarks/bench_actor_conv.py             # Harvest's paper actor, batches 32 and 2048, ~1 min
+    python benchmarks/investigations/bench_actor_conv.py   # Harvest's paper actor, batches 32 and 2048, ~1 min
 
 At the paper settings (``network.actor_channels: 6``) every agent's actor starts with a 3 x 3 convolution of its
 egocentric view (Harvest: 5 planes of 15 x 15 -> 6 planes of 13 x 13); ``AgentActors`` runs the N agents' as one

@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-"""The Coins learners' recurrent core against the ways we know to write it faster (issue 13, item 5).
+"""The Coins learners' recurrent core against the ways we know to write it faster (decision C12).
 
 Usage::
 
-    python benchmarks/bench_gru.py                 # ~20 s, plus torch.compile's first compilation (~90 s cold)
-    python benchmarks/bench_gru.py --no-compile    # ~10 s
-    python benchmarks/bench_gru.py --repeats 9
+    python benchmarks/investigations/bench_gru.py               # ~20 s, plus torch.compile's first compilation
+                                                                #   (~90 s cold)
+    python benchmarks/investigations/bench_gru.py --no-compile  # ~10 s
+    python benchmarks/investigations/bench_gru.py --repeats 9
 
 At the config's ``paper`` Coins sizes (T steps, the batch, the GRU width ``latent``), one thread, each timed piece
 is a forward and backward of the actor's and the critic's GRUs on random inputs that take gradients, as in one PPO
