@@ -3,7 +3,7 @@
 Both use the recurrent conv actor-critic of :mod:`.coins_policy` and the shared
 :class:`~mixedmotive.agents.ppo.PPO`.  The MFOS meta-agent lives in :mod:`.coins_mfos`.
 
-Value of influence (Reciprocators spec §3.1, the 2-agent special case)
+Value of influence (Reciprocators paper, the 2-agent special case)
 -----------------------------------------------------------------------
 The environment state is the 4 cells (agent 0, agent 1, coin 0, coin 1), the
 global (agent 0's unrolled) view.  :class:`InfluenceModels` learns
@@ -26,7 +26,7 @@ already includes the next reward).  Model inputs: the state as 4 one-hot 9-vecto
 (36), the joint action one-hot (5 per agent; the authors feed raw indices, see
 decisions.md C4) and the time remaining (T-1-t)/T.
 
-Reciprocator (spec §3.2-3.4)
+Reciprocator (Reciprocators paper; docs/papers.md)
 ----------------------------
 Influence balance b_t = γ b_{t-1} + VI^{j->i}_t - VI^{i->j}_t, b_{-1} = 0, reset
 every episode; reciprocal reward r_RR_t = b_{t-1} VI^{i->j}_t; PPO on

@@ -1,4 +1,4 @@
-"""Model-free opponent shaping (MFOS) meta-agent for Coins (M-FOS, Lu et al. 2022; spec Table D).
+"""Model-free opponent shaping (MFOS) meta-agent for Coins (M-FOS, Lu et al. 2022; docs/papers.md).
 
 The meta-agent acts directly in the environment with a recurrent conv policy
 whose hidden state is carried across the ``inner_episodes`` inner episodes of a
@@ -17,7 +17,7 @@ In MFOS-vs-MFOS both players are meta-agents and nobody is re-initialised.
 
 Differences to the M-FOS code: the authors' Coins environment (5 actions, 32-step
 episodes) instead of M-FOS's (4 actions, 16 steps); no trajectory-conditioning
-branch; the same NL-PPO as every other Coins run (spec Table A) as the inner learner.
+branch; the same NL-PPO as every other Coins run (docs/papers.md) as the inner learner.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Recurrent convolutional actor-critic for Coins (Reciprocators spec, Table C).
+"""Recurrent convolutional actor-critic for Coins (the Reciprocators paper's network; docs/papers.md).
 
 Separate actor and critic, each::
 
@@ -18,7 +18,7 @@ initialisation, same state-dict names) but applies them as one dense matrix prod
 built from the kernel by a fixed scatter; identical function and gradients, ~7x
 faster than ``Conv2d(padding_mode="circular")`` on 3 x 3 CPU inputs.
 
-Training forward (issue 13): a Coins view is binary and determined by 2N cells, so a
+Training forward: a Coins view is binary and determined by 2N cells, so a
 (T, B) batch of 32 x 1024 views holds at most 6561 distinct ones (N = 2, 3 x 3).
 ``forward`` encodes each distinct view once and gathers the latents back before the
 GRUs (about 5x less encoder work, ~1.5x faster forward+backward at the paper's batch).

@@ -1,4 +1,4 @@
-"""Analytic IPD learners (IPD-Analytic, reciprocators.md §3.5-3.6) on batches of games.
+"""Analytic IPD learners (IPD-Analytic; docs/papers.md) on batches of games.
 
 Interface
 =========
@@ -62,7 +62,7 @@ differentiated through, C1).
 
 Decisions
 ---------
-(For docs/decisions.md; spec reciprocators.md §5 item 9.)
+(Recorded in docs/decisions.md.)
 
 * **Reward counted from t = 0.**  The reference module evaluates
   ``S3 (I - gamma T2)^-1 R_full``, i.e. sum_{t>=2} gamma^(t-2) E[R_full], dropping

@@ -1,4 +1,4 @@
-"""Meta-learning baselines for IPD-Analytic: M-MAML and MFOS (Reciprocators spec §3.6).
+"""Meta-learning baselines for IPD-Analytic: M-MAML and MFOS (Reciprocators paper; docs/papers.md).
 
 Both baselines come from M-FOS (Lu et al. 2022) and play memory-1 IPD policies
 (5 logits of P(cooperate)) whose values are exact (:func:`mixedmotive.envs.ipd.analytic_payoffs`).

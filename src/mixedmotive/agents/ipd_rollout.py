@@ -1,6 +1,6 @@
-"""IPD-Rollout learners: the memory-1 actor-critic, NL-PPO and the Reciprocator (spec §3.1-3.3, Tables A-C).
+"""IPD-Rollout learners: the memory-1 actor-critic, NL-PPO and the Reciprocator (Reciprocators paper; docs/papers.md).
 
-Network (spec Table C), separate actor and critic, ``latent`` = 2 units:
+Network (the paper's), separate actor and critic, ``latent`` = 2 units:
 
 * actor:  Linear(d, 2) -> ReLU -> Linear(2, 2) -> ReLU -> Linear(2, 1) -> sigmoid = P(defect);
 * critic: its own Linear(d, 2) -> ReLU -> Linear(2, 2) encoder -> ReLU -> Linear(2, 1).
@@ -18,7 +18,7 @@ use each player's own view.)  Why one-hot by default: with the 2-unit ReLU encod
 the raw 2-dim input easily leaves the policy state-independent (in our seed-0,
 batch-2048 run every state had the same P(defect) from the first episode and both
 players drifted to always-defect), whereas the one-hot input gives each state its
-own first-layer weights and the oscillation of spec claim C3 appears.
+own first-layer weights and the oscillation of claim RECIP-C3 appears.
 
 The networks are evaluated on the 5 distinct states only and read out by a matrix
 product with the one-hot input (``IPDActorCritic.heads``): exactly the same function
@@ -190,7 +190,7 @@ def reciprocal_reward(balance: torch.Tensor, vi_ij: torch.Tensor) -> torch.Tenso
 
 
 class Reciprocator(NLPPO):
-    """PPO on r_ext + w * r_RR with the empirical influence baseline (spec §3.1-3.3, IPD-Rollout)."""
+    """PPO on r_ext + w * r_RR with the empirical influence baseline (IPD-Rollout)."""
 
     kind = "reciprocator"
 

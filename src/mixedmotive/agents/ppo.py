@@ -1,4 +1,4 @@
-"""PPO-Clip with Monte-Carlo returns and full-batch Adam epochs (Reciprocators, spec Table C).
+"""PPO-Clip with Monte-Carlo returns and full-batch Adam epochs (Reciprocators; docs/papers.md).
 
 One module shared by every PPO learner in the package (IPD-Rollout MLP policies,
 Coins GRU policies, multi-agent PPO through :func:`mixedmotive.gradients.direction`).
@@ -15,7 +15,7 @@ returns ``(dist, value)``:
 A recurrent policy resets its hidden state at the start of each call, so whole
 (T, B) sequences are evaluated (as in the authors' Coins code).
 
-Algorithm (authors' code, spec Table C)
+Algorithm (the authors' code)
 ---------------------------------------
 * returns: G_t = r_t + gamma G_{t+1}, G_T = 0 (the episode ends at T, no bootstrap);
 * z-normalisation "over the batch": the authors flatten the (T, B) block and take

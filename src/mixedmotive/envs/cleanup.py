@@ -1,4 +1,4 @@
-"""Batched Cleanup (sequential social dilemma; environments.md §3.4, [SSD code]).
+"""Batched Cleanup (sequential social dilemma; docs/papers.md).
 
 A torch re-implementation of ``CleanupEnv`` of eugenevinitsky/sequential_social_dilemma_games
 (``social_dilemmas/envs/cleanup.py`` with ``map_env.py`` and ``agent.py``).  The shared

@@ -1,4 +1,4 @@
-"""Batched Coins game (Reciprocators; environments.md §3.7, authors' rules).
+"""Batched Coins game (Reciprocators; the authors' rules).
 
 A ``g x g`` toroidal grid (default 3 x 3) with ``N`` agents (default 2) and one coin
 per agent; coin ``c`` belongs to agent ``c``.  All ``batch`` games step together as

@@ -1,4 +1,4 @@
-"""Batched Harvest (sequential social dilemma; environments.md §3.3, [SSD code]).
+"""Batched Harvest (sequential social dilemma; docs/papers.md).
 
 A torch re-implementation of ``HarvestEnv`` of eugenevinitsky/sequential_social_dilemma_games
 (``social_dilemmas/envs/harvest.py`` with ``map_env.py`` and ``agent.py``).  The shared
@@ -15,8 +15,7 @@ are in :mod:`mixedmotive.envs.ssd`; this module adds the apples.
   neither an apple nor an agent grows one with probability ``SPAWN_PROB[min(n, 3)]``,
   ``SPAWN_PROB = (0, 0.005, 0.02, 0.05)``, where ``n`` is the number of apples in the
   ``regrowth_window x regrowth_window`` square centred on the cell.  Default 5 (radius 2,
-  environments.md §3.3 and the reference's older ``return_view(pos, APPLE_RADIUS, ...)``
-  count); ``regrowth_window=3`` is the reference's current master, whose loop keeps the
+  as the reference's older ``return_view(pos, APPLE_RADIUS, ...)`` counts); ``regrowth_window=3`` is the reference's current master, whose loop keeps the
   offsets with ``j**2 + k**2 <= APPLE_RADIUS`` (a squared distance against the unsquared
   radius 2), i.e. exactly the 3 x 3 square.  A patch with no apple left never regrows.
 

@@ -1,6 +1,6 @@
 """Batched iterated prisoner's dilemma for rollouts (Reciprocators' IPD-Rollout).
 
-Rules (environments.md §3.6, constants from :mod:`mixedmotive.envs.ipd`):
+Rules (constants from :mod:`mixedmotive.envs.ipd`):
 
 * actions: 0 = cooperate (C), 1 = defect (D); ``step`` takes a (B, 2) long tensor,
   column 0 = player 1 (row), column 1 = player 2 (column);

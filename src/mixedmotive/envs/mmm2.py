@@ -1,7 +1,7 @@
 """Batched torch simulator of SMAC's MMM2 with per-agent ("Selfish") rewards (AgA Selfish-MMM2).
 
-No StarCraft II binary: a re-implementation of the MMM2 battle (environments.md §3.5, §5
-decision 6; aga.md decision 10) with SMAC's interface.  ``batch`` games step together as
+No StarCraft II binary: a re-implementation of the MMM2 battle (docs/decisions.md,
+the MMM2 rows) with SMAC's interface.  ``batch`` games step together as
 tensor operations; ``step`` has no Python loop over games or units.  Unit statistics and
 their sources are in :mod:`mixedmotive.envs.mmm2_units` (SMAClite unit JSON files, SMAC's
 ``starcraft2.py``); the rules below say where each comes from.

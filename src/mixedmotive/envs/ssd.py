@@ -1,7 +1,7 @@
 """Batched engine of the sequential social dilemmas (SSD) Harvest and Cleanup.
 
 Shared rules of :class:`~mixedmotive.envs.harvest.HarvestEnv` and
-:class:`~mixedmotive.envs.cleanup.CleanupEnv` (environments.md §3.3, §3.4), re-implemented
+:class:`~mixedmotive.envs.cleanup.CleanupEnv` re-implemented
 from the rules of eugenevinitsky/sequential_social_dilemma_games (``social_dilemmas/envs/
 map_env.py``, ``agent.py``, ``harvest.py``, ``cleanup.py``; its current master unless a
 rule says otherwise).  ``batch`` games with ``N`` agents each step together as tensor

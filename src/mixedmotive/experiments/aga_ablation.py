@@ -1,4 +1,4 @@
-"""AgA ablation (issue 12, docs/decisions.md A12): which of the paper's open readings makes AgA
+"""AgA ablation (docs/decisions.md A12): which of the paper's open readings makes AgA
 learn in Harvest, Cleanup and Selfish-MMM2.
 
 ``method`` is ``<game>:<variant>:x<multiplier>``, e.g. ``harvest:aga_no_hamiltonian:x1``: one

@@ -5,7 +5,7 @@
 ``mfos_vs_nl``, ``nl_vs_nl``, ``reciprocator_vs_reciprocator`` and ``mfos_vs_mfos``.
 Player 2 of the ``*_vs_nl`` runs is the NL-PPO whose P(own coin) Fig. 3 shows.
 
-Loop (authors' code, spec §3.4), per episode: reset ``batch`` games, roll out ``T``
+Loop (the authors' code), per episode: reset ``batch`` games, roll out ``T``
 steps with every player sampling from its policy, then each player observes the
 episode (a Reciprocator pushes it into its buffer and refits its influence models
 when due) and, after the first ``reciprocator.init_episodes`` episodes (all

@@ -1,4 +1,4 @@
-"""Coins diagnosis (issue 13, docs/decisions.md C10): does any r_RR weight or normalisation, or a
+"""Coins diagnosis (docs/decisions.md C10): does any r_RR weight or normalisation, or a
 longer run, make the Coins claims appear?
 
 ``method`` is ``<pairing>:<cell>:x<multiplier>``, e.g. ``reciprocator_vs_nl:w0.3-norm:x1``: one
