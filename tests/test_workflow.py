@@ -148,6 +148,28 @@ def test_smoke_run_produces_every_output(smoke_root):
 
 
 @pytest.mark.slow
+def test_snapshot_collect_keeps_every_figure_and_table_of_the_build(smoke_root, tmp_path):
+    """`snapshot collect` mirrors figures/ and tables/: every output the DAG made is there, byte-equal, even where a
+    figure and a table share a stem."""
+    from mixedmotive import snapshot
+
+    dest = tmp_path / "snapshot"
+    snapshot.collect(smoke_root / "results" / "smoke", dest, smoke_root, scale="smoke")
+    made = [p for kind in ("figures", "tables") for p in sorted((smoke_root / kind / "smoke").iterdir()) if p.is_file()]
+    assert {str(p.relative_to(smoke_root)) for p in made} >= set(EXPECTED_OUTPUTS)
+    for p in made:
+        copy = dest / p.parent.parent.name / p.name
+        assert copy.is_file(), f"{p.relative_to(smoke_root)} was not collected"
+        assert copy.read_bytes() == p.read_bytes(), f"{copy} differs from {p}"
+    shared = {p.stem for p in made if p.parent.parent.name == "figures"} & \
+        {p.stem for p in made if p.parent.parent.name == "tables"}
+    assert "recip_coins_diagnosis" in shared, "the smoke DAG should make a figure and a table of one stem"
+    sidecars = sorted((smoke_root / "results" / "smoke").rglob("*.json"))
+    assert sidecars and all((dest / "raw" / p.relative_to(smoke_root / "results" / "smoke")).is_file()
+                            for p in sidecars)
+
+
+@pytest.mark.slow
 def test_smoke_claims_table_has_one_verdict_per_registered_claim(smoke_root):
     from mixedmotive.analysis.claims import load_registry
 
