@@ -415,6 +415,28 @@ def test_invalid_config_is_rejected_before_any_job(case, make_copy):
     assert not list(root.glob("tables/**/*.pdf")), "tables were written"
 
 
+def test_nested_command_line_value_is_read_as_the_schemas_type(make_copy):
+    """Snakemake hands `--config 'area={n_seeds: 2}'` over as the string '2': the dry run schedules seeds 0 and 1."""
+    root = make_copy("cli-override")
+    proc = snakemake(root, "-n", "--config", "scale=smoke", "aga_public_goods={n_seeds: 2}", timeout=120)
+    assert proc.returncode == 0, _fail_msg(proc, "a nested numeric --config value was rejected")
+    seeds = set(re.findall(r"results/smoke/aga_public_goods/\w+/seed(\d+)\.parquet", output_of(proc)))
+    assert seeds == {"0", "1"}
+    assert not (root / "results").exists()
+
+
+@pytest.mark.parametrize("value, message", [("-1", "-1 must be ≥ 1"), ("two", "'two' has the wrong type")])
+def test_nested_command_line_value_out_of_range_is_one_line(make_copy, value, message):
+    root = make_copy("cli-bad")
+    proc = snakemake(root, "-n", "--config", "scale=smoke", f"aga_public_goods={{n_seeds: {value}}}", timeout=120)
+    out = output_of(proc)
+    assert proc.returncode != 0, _fail_msg(proc, "an invalid --config value was accepted")
+    lines = [ln for ln in out.splitlines() if ln.startswith("mixedmotive: invalid config")]
+    assert lines == [f"mixedmotive: invalid config: key 'aga_public_goods.n_seeds': {message}"
+                     + (" (expected integer)" if value == "two" else "")], out
+    assert not (root / "results").exists() and not (root / ".snakemake" / "metadata").exists()
+
+
 def test_sc2_backend_without_starcraft_fails_before_any_job(make_copy):
     root = make_copy("no-sc2")
     env = {"SC2PATH": str(root / "no-starcraft-here")}
