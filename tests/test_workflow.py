@@ -230,12 +230,36 @@ def test_smoke_outputs_stay_in_their_scale_folder_and_name_scale_and_commit(smok
             assert (root / p).read_text().startswith(f"% mixedmotive · scale smoke · plotted at {head[:10]}"), p
 
 
+ESTIMATE = re.compile(r"^mixedmotive: (\d+) jobs at scale smoke; estimated wall time on 2 cores: \d.*$", re.M)
+
+
+def _estimate_lines(text: str) -> list[str]:
+    return [m.group(0) for m in ESTIMATE.finditer(text)]
+
+
+def test_dry_run_prints_the_estimate_in_one_short_line(make_copy):
+    root = make_copy("dry-estimate")
+    proc = snakemake(root, "-n", "--cores", "2", *SMOKE, timeout=120)
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "the dry run failed")
+    lines = _estimate_lines(out)
+    assert len(lines) == 1 and len(lines[0]) <= 160, lines or out[:3000]
+    # every scheduled job but `rule all` (which runs nothing)
+    total = int(re.search(r"^total\s+(\d+)", out, flags=re.M).group(1))
+    assert int(ESTIMATE.search(lines[0]).group(1)) == total - 1
+    assert not [ln for ln in out.splitlines() if ln.startswith("mixedmotive: no measured cost")]
+    assert not (root / "results").exists()
+
+
 @pytest.mark.slow
-def test_run_announces_estimated_wall_time(smoke_run):
+def test_run_announces_estimated_wall_time(smoke_run, make_copy):
+    """A real run prints the dry run's estimate, and where each job logs its progress."""
     _, proc = smoke_run
     out = output_of(proc)
-    assert re.search(r"mixedmotive: \d+ jobs at scale smoke; estimated wall time on 2 cores: \d", out), out[:3000]
+    assert len(_estimate_lines(out)) == 1, out[:3000]
     assert "logs/smoke/" in out
+    dry = snakemake(make_copy("dry-vs-real"), "-n", "--cores", "2", *SMOKE, timeout=120)
+    assert _estimate_lines(output_of(dry)) == _estimate_lines(out)
 
 
 # --------------------------------------------------------------------------- 2. up to date afterwards
