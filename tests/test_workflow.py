@@ -32,8 +32,8 @@ FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip
                 "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
                 "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
                 "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend", "recip_coins_diagnosis",
-                "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study"]
-FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
+                "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study", "claims_scorecard"]
+FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES] + ["figures/smoke/claims_scorecard.png"]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
                                            "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
@@ -50,7 +50,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
          "recip_coins_diagnosis", "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
          "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table",
-         "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval", "recip_ipd_mmaml_study_table", "recip_ipd_mmaml_study_figure"]
+         "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval", "recip_ipd_mmaml_study_table", "recip_ipd_mmaml_study_figure",
+         "claims_scorecard"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -249,6 +250,16 @@ def test_dry_run_prints_the_estimate_in_one_short_line(make_copy):
     assert int(ESTIMATE.search(lines[0]).group(1)) == total - 1
     assert not [ln for ln in out.splitlines() if ln.startswith("mixedmotive: no measured cost")]
     assert not (root / "results").exists()
+
+
+def test_scorecard_rule_is_in_the_smoke_dag(make_copy):
+    root = make_copy("scorecard-dag")
+    proc = snakemake(root, "-n", "--cores", "2", *SMOKE, "-p", timeout=120)
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "the dry run failed")
+    assert scheduled_rules(out).count("claims_scorecard") == 1
+    assert "plot claims_scorecard tables/smoke/claims.csv" in out
+    assert "figures/smoke/claims_scorecard.png" in out
 
 
 @pytest.mark.slow
