@@ -5,11 +5,11 @@ the job's wildcards without the seed (``harvest:cga`` for ``aga_ssd``, ``recipro
 for ``recip_coins``, ``*`` for the rule's typical job).  ``python -m mixedmotive costs --scale S``
 refreshes the file from the ``wall_s`` of the provenance sidecars under ``results/S/``.
 
-Before a run, the workflow's ``onstart`` hook (workflow/rules/common.smk) calls :func:`announce`
-(in a dry run, which has no ``onstart``, :func:`announce_dry_runs` does), which prints the scheduled jobs' estimated wall time on the given cores: every job takes one
-core, the longest jobs are placed first on the least loaded core (LPT), and dependencies are
-ignored (the plots that wait for training take seconds).  Jobs of rules without a measured
-cost count as :data:`UNMEASURED_S` and are named.
+Before a run, the workflow's ``onstart`` hook (workflow/rules/common.smk) calls :func:`announce` (in a
+dry run, which has no ``onstart``, :func:`announce_dry_runs` does), which prints one line: the scheduled
+jobs' estimated wall time on the given cores: every job takes one core, the longest jobs are placed
+first on the least loaded core (LPT), and dependencies are ignored (the plots that wait for training
+take seconds).  Jobs of rules without a measured cost count as :data:`UNMEASURED_S` and are counted.
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ def refresh(scale: str, results_dir: Path, note: str, path: Path = COSTS) -> dic
     header = ("# Measured seconds per job (one core), per scale and rule, keyed by the job's wildcards without the\n"
               "# seed ('*': the rule's typical job).  Read before every run to print the estimated wall time\n"
               "# (mixedmotive.estimate).  Refresh: python -m mixedmotive costs --scale S [--results results/S]\n"
-              "# 'measured': where and when each scale's costs were measured (kept here; the estimate names this file)\n")
+              "# 'measured': where and when each scale's costs were measured (kept here; the estimate names this\n"
+              "# file)\n")
     Path(path).write_text(header + yaml.safe_dump(costs, sort_keys=True, allow_unicode=True))
     return costs

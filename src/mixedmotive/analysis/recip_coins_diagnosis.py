@@ -252,4 +252,5 @@ def confirmed_cell_reproduces_c4a(frames, cfg):
                  f"{fmt_pm(*mean_sem(a))} (n={len(a)}), vs NL-PPO {fmt_pm(*mean_sem(b))} (n={len(b)}); "
                  f"difference {diff:+.3f}, p = {p:.2g}")
     chosen = seed_span(range(conf["chosen_seeds"]))
-    return Verdict(statistic, threshold, ok, f"cell {conf['cell']} chosen on seeds {chosen}", key=f"{diff:+.3f} {fmt_p(p)}")
+    return Verdict(statistic, threshold, ok, f"cell {conf['cell']} chosen on seeds {chosen}",
+                   key=f"{diff:+.3f} {fmt_p(p)}")

@@ -68,7 +68,9 @@ def _panel(ax, frame: pd.DataFrame, columns: list[str], cells: dict, title: str)
         y += 1
         for record in claims[(claims.paper == paper) & (claims.source == source)].to_dict("records"):
             ax.text(WIDTHS["group"], y + 0.5, record["id"], fontsize=8, va="center", gid=f"id:{record['id']}")
-            statement = str(record["claim"]).removeprefix("Diagnostic (not a paper claim): ").removeprefix("Diagnostic: ")
+            statement = str(record["claim"])
+            for prefix in ("Diagnostic (not a paper claim): ", "Diagnostic: "):
+                statement = statement.removeprefix(prefix)
             ax.text(WIDTHS["group"] + WIDTHS["id"], y + 0.5, _short(statement, 108), fontsize=7.5,
                     va="center", color="0.2")
             for j, budget in enumerate(columns):
