@@ -9,6 +9,7 @@ make it pass and variants that must make it fail.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pytest
 from mixedmotive import config, results
 from mixedmotive.analysis import claims as claims_mod
 from mixedmotive.analysis.claims import Verdict, evaluate, load_registry
+from mixedmotive.plots import claims as plots_claims
 from mixedmotive.plots.claims import write_claims
 from mixedmotive.plots.tables import to_tex, write_table
 
@@ -370,8 +372,8 @@ def test_c6_boundary_and_failure(registry, cfg):
 
 def test_evaluate_all_reproduced(cfg):
     table = evaluate(all_frames(), cfg)
-    assert list(table.columns) == ["id", "paper", "source", "claim", "statistic", "threshold", "verdict", "detail",
-                                   "decisions", "diagnosis"]
+    assert list(table.columns) == ["id", "paper", "source", "claim", "statistic", "threshold", "verdict", "key",
+                                   "detail", "decisions", "diagnosis"]
     aga = table[table.id.isin(AGA_IDS)].set_index("id")
     assert set(aga.index) == AGA_IDS
     assert (aga.verdict == "reproduced").all(), aga.verdict.to_dict()
@@ -454,6 +456,35 @@ def test_write_claims_only_some_experiments(tmp_path, cfg):
     assert table.loc["AGA-C6", "verdict"] == "reproduced"
     assert table.loc["AGA-C3a", "verdict"] == "not run"
     assert out.read_bytes()[:4] == b"%PDF"
+
+
+def test_claims_pdf_is_landscape_a4_pages_with_a_footer(tmp_path, cfg):
+    from mixedmotive.plots import footer
+
+    out = tmp_path / "claims.pdf"
+    with footer.use("mixedmotive · scale smoke · plotted at abc"):
+        table = write_claims(_write_raw(tmp_path), out, cfg)
+    data = out.read_bytes()
+    n_pages = len(re.findall(rb"/Type /Page\b", data))
+    boxes = set(re.findall(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data))
+    assert boxes == {(b"841.68", b"595.44")}, boxes  # 11.69 x 8.27 in: A4 landscape, every page
+    figs = plots_claims.pages(table)
+    assert n_pages == len(figs) > 1  # every claim of the registry does not fit one readable page
+    assert b"scale smoke; plotted at abc" in data
+
+
+def test_claims_table_says_na_not_nan():
+    frame = pd.DataFrame({"statistic": ["difference -0.009, p = nan", "p=nan (n=1)", "0.5 ± nan", "nanometre"],
+                          "verdict": ["not reproduced"] * 4})
+    smoke = plots_claims.unavailable(frame, "smoke")
+    assert list(smoke.statistic) == ["difference -0.009, p = n/a (smoke)", "p=n/a (smoke) (n=1)",
+                                     "0.5 ± n/a (smoke)", "nanometre"]
+    assert plots_claims.unavailable(frame, "default").statistic[0] == "difference -0.009, p = n/a"
+
+
+def test_margin_thresholds_print_as_the_config_writes_them():
+    assert claims_mod.at_least(0.0) == "≥ 0.0" and claims_mod.at_least(0.5) == "≥ -0.5"
+    assert [claims_mod.fmt_p(p) for p in (0.0712, 0.00051, math.nan)] == ["p=.071", "p<.001", "p n/a"]
 
 
 def test_write_table_three_files(tmp_path):

@@ -268,3 +268,49 @@ def test_variant_typo_is_one_sentence_naming_key_value_and_allowed_forms(raw, wh
     assert msg == (f"invalid config: key '{where}': 'aga_lamX' is not one of simul_ind, simul_co, svo, sl, cga, "
                    "aga, cga_lam<λ> or aga_lam<λ> (λ a number, e.g. aga_lam100, cga_lam0.5)")
     assert "^(" not in msg and "\n" not in msg  # no raw regex, one line
+
+
+# ------------------------------------------------------------------ values from the command line
+# `snakemake --config 'aga_public_goods={n_seeds: 2}'` hands every nested scalar over as a string
+
+
+def _from_command_line(raw, section: str, **values) -> dict:
+    return _mutated(raw, lambda c: c[section].update(values))
+
+
+def test_command_line_strings_become_the_schemas_types(raw):
+    cfg = config.resolve(_from_command_line(raw, "aga_public_goods", n_seeds="2", lr="0.5", sga_align="true",
+                                            init_range=["0.1", "0.2"], tol="1e-3", sl={"self_interest": "0.3"}))
+    pg = cfg["aga_public_goods"]
+    assert (pg["n_seeds"], pg["lr"], pg["sga_align"], pg["init_range"], pg["tol"]) == (2, 0.5, True, [0.1, 0.2], 1e-3)
+    assert pg["sl"]["self_interest"] == 0.3 and isinstance(pg["n_seeds"], int)
+    # a null where the schema takes null or a pattern-matched string; a number where it takes 'learned' or a number
+    confirm = config.resolve(_mutated(raw, lambda c: c["recip_coins_diagnosis"]["confirm"].update(cell="null")))
+    assert confirm["recip_coins_diagnosis"]["confirm"]["cell"] is None
+    # overrides of a scale follow the top-level schema
+    smoke = config.resolve(_mutated(raw, lambda c: c["scales"]["smoke"]["aga_public_goods"].update(n_seeds="3")),
+                           "smoke")
+    assert smoke["aga_public_goods"]["n_seeds"] == 3
+
+
+def test_strings_the_schema_accepts_stay_strings(raw):
+    assert config.coerce_strings(raw) == raw
+    cfg = config.coerce_strings(_mutated(raw, lambda c: c["aga_ssd"]["mappo"].update(aga_sign="off")))
+    assert cfg["aga_ssd"]["mappo"]["aga_sign"] == "off"  # an enum value, not YAML 1.1's False
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "'aga_public_goods.n_seeds': -1 must be ≥ 1"),
+    ("0", "'aga_public_goods.n_seeds': 0 must be ≥ 1"),
+    ("1.5", "'aga_public_goods.n_seeds': 1.5 has the wrong type (expected integer)"),
+    ("two", "'aga_public_goods.n_seeds': 'two' has the wrong type (expected integer)"),
+])
+def test_command_line_values_get_the_files_messages(raw, value, message):
+    with pytest.raises(ConfigError) as err:
+        config.resolve(_from_command_line(raw, "aga_public_goods", n_seeds=value))
+    assert str(err.value) == f"invalid config: key {message}"
+
+
+def test_yes_is_not_a_boolean(raw):
+    with pytest.raises(ConfigError, match="sga_align"):
+        config.resolve(_from_command_line(raw, "aga_public_goods", sga_align="yes"))

@@ -30,9 +30,16 @@ def test_job_costs_exact_key_then_rule_typical_then_unmeasured():
     assert out["cpu_s"] == pytest.approx(300 + 100 + 600 + est.UNMEASURED_S + 4 * 5.0)
     assert out["wall_s"] == pytest.approx(max(605, 305 + 105 + est.UNMEASURED_S + 5))
     assert out["unmeasured"] == {"aga_fig3_ssd_curves": 1}
-    text = est.message(out, "default", 2, COSTS)
-    assert "4 jobs at scale default" in text and "on 2 cores" in text and "test numbers" in text
-    assert "aga_fig3_ssd_curves ×1" in text and "logs/default/" in text
+    text = est.message(out, "default", 2)
+    # one short line: wall 305 + 105 + 2 + 5 = 417 s on core A, 605 s on core B; CPU 1022 s
+    assert text == ("mixedmotive: 4 jobs at scale default; estimated wall time on 2 cores: 10 min 05 s "
+                    "(CPU time 17 min 02 s; 1 unmeasured at 2 s; workflow/costs.yaml)")
+
+
+def test_message_without_any_measured_cost_gives_no_estimate():
+    out = est.estimate([("aga_ssd", {"game": "harvest", "variant": "cga", "seed": "0"})], COSTS, "paper", 1)
+    assert est.message(out, "paper", 1) == ("mixedmotive: 1 jobs at scale paper; no wall-time estimate: "
+                                           "workflow/costs.yaml has no measured cost for them")
 
 
 def test_unknown_scale_counts_every_job_as_unmeasured():

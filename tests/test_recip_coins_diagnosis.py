@@ -120,8 +120,25 @@ def test_summary_by_hand():
     assert s.loc["w0.3-norm", "NL P(own) vs Recip"] == "0.700 ± 0.058"
     # Welch: t = 0.2 / sqrt(0.01/3 + 0.01/3) = 2.449, df = 4 -> one-sided p = 0.0352
     assert s.loc["w0.3-norm", "C4a"] == "+0.200 (p = 0.035)"
-    assert s.loc["w0.3-norm", "reproduces"] == "C4a, C4b"
-    assert s.loc["w1-raw (recip_coins)", "C4a"].startswith("+0.000") and s.loc["w1-raw (recip_coins)", "reproduces"] == "none"
+    held, held_corrected = diag.holds_columns(PLOT["coins_alpha"], 1)
+    assert held_corrected == "holds at p < 0.05/1 (Bonferroni over 1 cells)"
+    assert s.loc["w0.3-norm", held] == s.loc["w0.3-norm", held_corrected] == "C4a, C4b"
+    assert s.loc["w1-raw (recip_coins)", "C4a"].startswith("+0.000")
+    assert s.loc["w1-raw (recip_coins)", held] == "none"
+
+
+def test_summary_names_the_uncorrected_and_the_corrected_verdicts():
+    """With two diagnosis cells, p = 0.035 holds uncorrected but not at 0.05/2 (the claims table's test)."""
+    main, d = _frames({"w1-raw": (0.4, 0.5, 0.6), "w0.1-raw": (0.4, 0.5, 0.6), "w0.3-norm": (0.6, 0.7, 0.8)})
+    s = diag.summary(pd.concat([main, d], ignore_index=True), PLOT).set_index("cell")
+    held, held_corrected = diag.holds_columns(PLOT["coins_alpha"], 2)
+    assert (held, held_corrected) == ("holds at p < 0.05 (uncorrected)",
+                                      "holds at p < 0.05/2 (Bonferroni over 2 cells)")
+    assert s.loc["w0.3-norm", "C4a"] == "+0.200 (p = 0.035)"
+    assert s.loc["w0.3-norm", held] == "C4a, C4b"
+    # C4b: t = 0.2 / sqrt(0.01/3) = 3.46, df = 2 -> p = 0.037 > 0.025
+    assert s.loc["w0.3-norm", held_corrected] == "none"
+    assert "reproduces" not in s.columns
     assert (s["C5a"] == "not run").all()  # no Reciprocator pairs in these cells
     assert s.loc["w0.3-norm", "r_RR normalised"] == "yes" and s.loc["w0.3-norm", "w"] == "0.3"
     assert s.loc["w0.3-norm", "NL / Recip reward"] == "2.00 / 1.00"

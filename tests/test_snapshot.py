@@ -146,14 +146,30 @@ def test_collect_copies_outputs_sidecars_and_small_raw_tables(tmp_path):
         d.mkdir(parents=True)
         (d / "seed0.parquet").write_bytes(b"x" * size)
         (d / "seed0.json").write_text("{}")
-    (outputs / "figures").mkdir(parents=True)
+    (outputs / "figures" / "smoke").mkdir(parents=True)
     (outputs / "tables").mkdir()
-    (outputs / "figures" / "f.pdf").write_bytes(b"%PDF")
+    (outputs / "figures" / "f.pdf").write_bytes(b"%PDF figure")
+    (outputs / "figures" / "f.png").write_bytes(b"PNG")
+    (outputs / "tables" / "f.pdf").write_bytes(b"%PDF table")  # a table of the same stem as a figure
     (outputs / "tables" / "t.csv").write_text("a\n1\n")
+    (outputs / "figures" / "smoke" / "s.pdf").write_bytes(b"%PDF smoke")  # another scale's: not copied
     dest.mkdir()
     snapshot.collect(results, dest, outputs)
     got = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
-    assert got == ["f.pdf", "raw/exp/big/seed0.json", "raw/exp/small/seed0.json", "raw/exp/small/seed0.parquet", "t.csv"]
+    assert got == ["figures/f.pdf", "figures/f.png", "raw/exp/big/seed0.json", "raw/exp/small/seed0.json",
+                   "raw/exp/small/seed0.parquet", "tables/f.pdf", "tables/t.csv"]
+    assert (dest / "figures" / "f.pdf").read_bytes() == b"%PDF figure"
+    assert (dest / "tables" / "f.pdf").read_bytes() == b"%PDF table"
+
+
+def test_collect_reads_another_scales_folders(tmp_path):
+    outputs, dest = tmp_path / "out", tmp_path / "dest"
+    (outputs / "figures" / "smoke").mkdir(parents=True)
+    (outputs / "figures" / "f.pdf").write_bytes(b"%PDF default")
+    (outputs / "figures" / "smoke" / "f.pdf").write_bytes(b"%PDF smoke")
+    snapshot.collect(tmp_path / "no-results", dest, outputs, scale="smoke")
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()) == ["figures/f.pdf"]
+    assert (dest / "figures" / "f.pdf").read_bytes() == b"%PDF smoke"
 
 
 def _frame(n=8):

@@ -32,8 +32,8 @@ FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip
                 "recip_fig1_payoffs", "recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head",
                 "recip_figA_coins_symmetric", "recip_figA_coins_vs_nl", "aga_fig5_mmm2_units", "aga_fig3_ssd_curves",
                 "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend", "recip_coins_diagnosis",
-                "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study"]
-FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES]
+                "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study", "claims_scorecard"]
+FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES] + ["figures/smoke/claims_scorecard.png"]
 TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
                                            "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
                                            "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
@@ -50,7 +50,8 @@ RULES = ["aga_diffgame", "aga_public_goods", "aga_runtime", "aga_fig1_trajectori
          "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
          "recip_coins_diagnosis", "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
          "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table",
-         "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval", "recip_ipd_mmaml_study_table", "recip_ipd_mmaml_study_figure"]
+         "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval", "recip_ipd_mmaml_study_table", "recip_ipd_mmaml_study_figure",
+         "claims_scorecard"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -148,6 +149,28 @@ def test_smoke_run_produces_every_output(smoke_root):
 
 
 @pytest.mark.slow
+def test_snapshot_collect_keeps_every_figure_and_table_of_the_build(smoke_root, tmp_path):
+    """`snapshot collect` mirrors figures/ and tables/: every output the DAG made is there, byte-equal, even where a
+    figure and a table share a stem."""
+    from mixedmotive import snapshot
+
+    dest = tmp_path / "snapshot"
+    snapshot.collect(smoke_root / "results" / "smoke", dest, smoke_root, scale="smoke")
+    made = [p for kind in ("figures", "tables") for p in sorted((smoke_root / kind / "smoke").iterdir()) if p.is_file()]
+    assert {str(p.relative_to(smoke_root)) for p in made} >= set(EXPECTED_OUTPUTS)
+    for p in made:
+        copy = dest / p.parent.parent.name / p.name
+        assert copy.is_file(), f"{p.relative_to(smoke_root)} was not collected"
+        assert copy.read_bytes() == p.read_bytes(), f"{copy} differs from {p}"
+    shared = {p.stem for p in made if p.parent.parent.name == "figures"} & \
+        {p.stem for p in made if p.parent.parent.name == "tables"}
+    assert "recip_coins_diagnosis" in shared, "the smoke DAG should make a figure and a table of one stem"
+    sidecars = sorted((smoke_root / "results" / "smoke").rglob("*.json"))
+    assert sidecars and all((dest / "raw" / p.relative_to(smoke_root / "results" / "smoke")).is_file()
+                            for p in sidecars)
+
+
+@pytest.mark.slow
 def test_smoke_claims_table_has_one_verdict_per_registered_claim(smoke_root):
     from mixedmotive.analysis.claims import load_registry
 
@@ -223,12 +246,46 @@ def test_smoke_outputs_stay_in_their_scale_folder_and_name_scale_and_commit(smok
             assert (root / p).read_text().startswith(f"% mixedmotive · scale smoke · plotted at {head[:10]}"), p
 
 
+ESTIMATE = re.compile(r"^mixedmotive: (\d+) jobs at scale smoke; estimated wall time on 2 cores: \d.*$", re.M)
+
+
+def _estimate_lines(text: str) -> list[str]:
+    return [m.group(0) for m in ESTIMATE.finditer(text)]
+
+
+def test_dry_run_prints_the_estimate_in_one_short_line(make_copy):
+    root = make_copy("dry-estimate")
+    proc = snakemake(root, "-n", "--cores", "2", *SMOKE, timeout=120)
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "the dry run failed")
+    lines = _estimate_lines(out)
+    assert len(lines) == 1 and len(lines[0]) <= 160, lines or out[:3000]
+    # every scheduled job but `rule all` (which runs nothing)
+    total = int(re.search(r"^total\s+(\d+)", out, flags=re.M).group(1))
+    assert int(ESTIMATE.search(lines[0]).group(1)) == total - 1
+    assert not [ln for ln in out.splitlines() if ln.startswith("mixedmotive: no measured cost")]
+    assert not (root / "results").exists()
+
+
+def test_scorecard_rule_is_in_the_smoke_dag(make_copy):
+    root = make_copy("scorecard-dag")
+    proc = snakemake(root, "-n", "--cores", "2", *SMOKE, "-p", timeout=120)
+    out = output_of(proc)
+    assert proc.returncode == 0, _fail_msg(proc, "the dry run failed")
+    assert scheduled_rules(out).count("claims_scorecard") == 1
+    assert "plot claims_scorecard tables/smoke/claims.csv" in out
+    assert "figures/smoke/claims_scorecard.png" in out
+
+
 @pytest.mark.slow
-def test_run_announces_estimated_wall_time(smoke_run):
+def test_run_announces_estimated_wall_time(smoke_run, make_copy):
+    """A real run prints the dry run's estimate, and where each job logs its progress."""
     _, proc = smoke_run
     out = output_of(proc)
-    assert re.search(r"mixedmotive: \d+ jobs at scale smoke; estimated wall time on 2 cores: \d", out), out[:3000]
+    assert len(_estimate_lines(out)) == 1, out[:3000]
     assert "logs/smoke/" in out
+    dry = snakemake(make_copy("dry-vs-real"), "-n", "--cores", "2", *SMOKE, timeout=120)
+    assert _estimate_lines(output_of(dry)) == _estimate_lines(out)
 
 
 # --------------------------------------------------------------------------- 2. up to date afterwards
@@ -408,6 +465,28 @@ def test_invalid_config_is_rejected_before_any_job(case, make_copy):
     assert not list(root.glob("tables/**/*.pdf")), "tables were written"
 
 
+def test_nested_command_line_value_is_read_as_the_schemas_type(make_copy):
+    """Snakemake hands `--config 'area={n_seeds: 2}'` over as the string '2': the dry run schedules seeds 0 and 1."""
+    root = make_copy("cli-override")
+    proc = snakemake(root, "-n", "--config", "scale=smoke", "aga_public_goods={n_seeds: 2}", timeout=120)
+    assert proc.returncode == 0, _fail_msg(proc, "a nested numeric --config value was rejected")
+    seeds = set(re.findall(r"results/smoke/aga_public_goods/\w+/seed(\d+)\.parquet", output_of(proc)))
+    assert seeds == {"0", "1"}
+    assert not (root / "results").exists()
+
+
+@pytest.mark.parametrize("value, message", [("-1", "-1 must be ≥ 1"), ("two", "'two' has the wrong type")])
+def test_nested_command_line_value_out_of_range_is_one_line(make_copy, value, message):
+    root = make_copy("cli-bad")
+    proc = snakemake(root, "-n", "--config", "scale=smoke", f"aga_public_goods={{n_seeds: {value}}}", timeout=120)
+    out = output_of(proc)
+    assert proc.returncode != 0, _fail_msg(proc, "an invalid --config value was accepted")
+    lines = [ln for ln in out.splitlines() if ln.startswith("mixedmotive: invalid config")]
+    assert lines == [f"mixedmotive: invalid config: key 'aga_public_goods.n_seeds': {message}"
+                     + (" (expected integer)" if value == "two" else "")], out
+    assert not (root / "results").exists() and not (root / ".snakemake" / "metadata").exists()
+
+
 def test_sc2_backend_without_starcraft_fails_before_any_job(make_copy):
     root = make_copy("no-sc2")
     env = {"SC2PATH": str(root / "no-starcraft-here")}
@@ -454,7 +533,13 @@ def test_report(smoke_root):
     assert reports, "no report file written"
     assert reports[0].stat().st_size > 0
     if reports[0].suffix == ".html":
-        assert "<html" in reports[0].read_text(errors="replace")[:5000].lower()
+        html = reports[0].read_text(errors="replace")
+        assert "<html" in html[:5000].lower()
+        # the documented command (`snakemake --report report.html --config scale=smoke`) reports the smoke build:
+        # every figure and table PDF, and no warning about files that were not built
+        missing = [p for p in EXPECTED_OUTPUTS if p.endswith(".pdf") and f'"{p}": {{' not in html]
+        assert not missing, f"not in the report: {missing}"
+        assert "Missing metadata" not in out, out[-3000:]
     assert mtimes(root, "results/**/*") == before, "--report must not rerun jobs"
 
 

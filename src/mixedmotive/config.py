@@ -59,9 +59,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if v == "type":
         return f"{error.instance!r} has the wrong type (expected {error.validator_value})"
     if v in ("minimum", "exclusiveMinimum"):
-        return f"{error.instance!r} must be {'>=' if v == 'minimum' else '>'} {error.validator_value}"
+        return f"{error.instance!r} must be {'≥' if v == 'minimum' else '>'} {error.validator_value}"
     if v in ("maximum", "exclusiveMaximum"):
-        return f"{error.instance!r} must be {'<=' if v == 'maximum' else '<'} {error.validator_value}"
+        return f"{error.instance!r} must be {'≤' if v == 'maximum' else '<'} {error.validator_value}"
     if v in ("additionalProperties", "unevaluatedProperties"):
         return "unknown key (check its spelling against config/config.yaml)"
     if v == "pattern" and "description" in error.schema:  # the allowed forms in words, not the regex
@@ -84,6 +84,95 @@ def validate(config: dict, schema: dict | None = None, where: str = "config") ->
         raise ConfigError(f"invalid {where}: key '{_key_path(best)}': {_describe(best)}")
 
 
+# --- values from the command line -------------------------------------------------------------------
+# Snakemake parses a nested `--config 'aga_public_goods={n_seeds: 2}'` with YAML's BaseLoader: every scalar inside
+# arrives as a string ('2', '0.5', 'true', 'null').  coerce_strings() turns such a string into the number, boolean
+# or null it spells wherever the schema does not accept the string itself, so that the value is then validated
+# like one from --configfile (a range error names the range, not the type).
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", type(None): "null", str: "string",
+               list: "array", dict: "object"}
+
+
+def _schema_parts(schema: dict, root: dict) -> list[dict]:
+    """``schema`` with its ``$ref`` target and ``oneOf``/``anyOf``/``allOf`` branches, followed recursively."""
+    parts, todo = [], [schema]
+    while todo:
+        part = todo.pop()
+        if not isinstance(part, dict) or any(part is seen for seen in parts):
+            continue
+        parts.append(part)
+        ref = part.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            todo.append(root["$defs"][ref.split("/")[-1]])
+        for key in ("oneOf", "anyOf", "allOf"):
+            todo.extend(part.get(key, []))
+    return parts
+
+
+def _accepts(parts: list[dict], value) -> bool:
+    """Whether some part admits ``value``'s JSON type (an ``enum``/``const`` part: the value itself)."""
+    kind = _JSON_TYPES.get(type(value))
+    kinds = {"integer", "number"} if kind in ("integer", "number") else {kind}  # 1.5: "must be an integer"
+    for part in parts:
+        if "const" in part and part["const"] == value or value in part.get("enum", ()):
+            return True
+        declared = part.get("type")
+        declared = {declared} if isinstance(declared, str) else set(declared or ())
+        if kinds & declared:
+            return True
+    return False
+
+
+def _valid(value, schema: dict, root: dict) -> bool:
+    return jsonschema.Draft202012Validator({"$defs": root.get("$defs", {}), **schema}).is_valid(value)
+
+
+def _parse_scalar(text: str):
+    """The number, boolean or null ``text`` spells (YAML 1.2's core forms: not 'yes'/'no'), else ``text``."""
+    words = {"true": True, "false": False, "null": None, "~": None}
+    if text.strip().lower() in words:
+        return words[text.strip().lower()]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _coerce(value, schema: dict, root: dict):
+    parts = _schema_parts(schema, root)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            subs = [p["properties"][key] for p in parts if key in p.get("properties", {})]
+            subs += [p["additionalProperties"] for p in parts if isinstance(p.get("additionalProperties"), dict)]
+            out[key] = _coerce(item, subs[0], root) if subs else item
+        return out
+    if isinstance(value, list):
+        items = [p["items"] for p in parts if isinstance(p.get("items"), dict)]
+        return [_coerce(item, items[0], root) for item in value] if items else value
+    if isinstance(value, str) and not _valid(value, schema, root):
+        parsed = _parse_scalar(value)
+        if not isinstance(parsed, (str, list, dict)) and _accepts(parts, parsed):
+            return parsed
+    return value
+
+
+def coerce_strings(config: dict, schema: dict | None = None) -> dict:
+    """``config`` with every string that the schema does not accept there, but that spells a number, boolean or
+    null the schema does accept, replaced by that value (see above); the overrides under ``scales.<scale>``
+    follow the top-level schema.  Everything else is returned unchanged, for validation to judge."""
+    schema = schema or load_schema()
+    out = _coerce({k: v for k, v in config.items() if k != "scales"}, schema, schema)
+    if isinstance(config.get("scales"), dict):
+        out["scales"] = {name: _coerce(over, schema, schema) if isinstance(over, dict) else over
+                         for name, over in config["scales"].items()}
+    elif "scales" in config:
+        out["scales"] = config["scales"]
+    return out
+
+
 def _merged(config: dict, scale: str) -> dict:
     overrides = (config.get("scales") or {}).get(scale) or {}
     merged = _deep_merge({k: v for k, v in config.items() if k != "scales"}, overrides)
@@ -93,6 +182,7 @@ def _merged(config: dict, scale: str) -> dict:
 
 def resolve(config: dict, scale: str | None = None) -> dict:
     """Validate ``config`` at every scale and return it resolved at ``scale`` (default: config['scale'])."""
+    config = coerce_strings(config)
     validate(config)
     scale = scale or config.get("scale", "default")
     if scale not in SCALES:

@@ -5,11 +5,11 @@ the job's wildcards without the seed (``harvest:cga`` for ``aga_ssd``, ``recipro
 for ``recip_coins``, ``*`` for the rule's typical job).  ``python -m mixedmotive costs --scale S``
 refreshes the file from the ``wall_s`` of the provenance sidecars under ``results/S/``.
 
-Before a run, the workflow's ``onstart`` hook (workflow/rules/common.smk) calls :func:`announce`,
-which prints the scheduled jobs' estimated wall time on the given cores: every job takes one
-core, the longest jobs are placed first on the least loaded core (LPT), and dependencies are
-ignored (the plots that wait for training take seconds).  Jobs of rules without a measured
-cost count as :data:`UNMEASURED_S` and are named.
+Before a run, the workflow's ``onstart`` hook (workflow/rules/common.smk) calls :func:`announce` (in a
+dry run, which has no ``onstart``, :func:`announce_dry_runs` does), which prints one line: the scheduled
+jobs' estimated wall time on the given cores: every job takes one core, the longest jobs are placed
+first on the least loaded core (LPT), and dependencies are ignored (the plots that wait for training
+take seconds).  Jobs of rules without a measured cost count as :data:`UNMEASURED_S` and are counted.
 """
 
 from __future__ import annotations
@@ -73,31 +73,50 @@ def estimate(jobs, costs: dict, scale: str, cores: int) -> dict:
             "unmeasured": dict(unmeasured)}
 
 
-def message(est: dict, scale: str, cores: int | None, costs: dict) -> str:
+def message(est: dict, scale: str, cores: int | None) -> str:
+    """One short line; where the costs were measured is in workflow/costs.yaml's ``measured`` notes."""
     from .checkpoint import format_duration
 
-    source = (costs.get("measured") or {}).get(scale, "no measured costs for this scale")
+    n_unmeasured = sum(est["unmeasured"].values())
+    if est["jobs"] and n_unmeasured == est["jobs"]:
+        return (f"mixedmotive: {est['jobs']} jobs at scale {scale}; no wall-time estimate: workflow/costs.yaml has "
+                f"no measured cost for them")
     where = f"on {cores} core{'s' if cores != 1 else ''}" if cores else "with unlimited parallel jobs"
-    lines = [f"mixedmotive: {est['jobs']} jobs at scale {scale}; estimated wall time {where}: "
-             f"{format_duration(est['wall_s'])} (CPU time {format_duration(est['cpu_s'])}; costs from "
-             f"workflow/costs.yaml: {source})"]
-    if est["unmeasured"]:
-        named = ", ".join(f"{r} ×{n}" for r, n in sorted(est["unmeasured"].items()))
-        lines.append(f"mixedmotive: no measured cost for {named}: counted as {UNMEASURED_S:g} s each")
-    lines.append(f"mixedmotive: each job's progress (with an ETA) is logged in logs/{scale}/<rule>/...")
-    return "\n".join(lines)
+    unmeasured = f"; {n_unmeasured} unmeasured at {UNMEASURED_S:g} s" if n_unmeasured else ""
+    return (f"mixedmotive: {est['jobs']} jobs at scale {scale}; estimated wall time {where}: "
+            f"{format_duration(est['wall_s'])} (CPU time {format_duration(est['cpu_s'])}{unmeasured}; "
+            f"workflow/costs.yaml)")
 
 
-def announce(workflow, scale: str) -> str:
-    """Print the estimate of the jobs ``workflow`` (Snakemake's) is about to run; returns it."""
+def announce(workflow, scale: str, progress: bool = True) -> str:
+    """Print the estimate of the jobs ``workflow`` (Snakemake's) is about to run, and (``progress``) where each
+    job logs its progress; returns it."""
     jobs = [(job.rule.name, dict(job.wildcards.items())) for job in workflow.dag.needrun_jobs()
             if not getattr(job.rule, "norun", False)]  # `rule all` runs nothing
     cores = workflow.cores if workflow.local_exec else None
     costs = load_costs()
     est = estimate(jobs, costs, scale, cores or max(1, len(jobs)))
-    text = message(est, scale, cores, costs)
+    text = message(est, scale, cores)
+    if progress:
+        text += f"\nmixedmotive: each job's progress (with an ETA) is logged in logs/{scale}/<rule>/..."
     print(text, flush=True)
     return text
+
+
+def announce_dry_runs(workflow, scale: str) -> None:
+    """Snakemake runs no ``onstart`` hook in a dry run (``-n``): print the same estimate when a dry run logs its
+    job counts (its first "run info" record, after the DAG is built), once."""
+    import logging
+
+    printed = []
+
+    def hook(record) -> bool:
+        event = getattr(record, "event", None)
+        if not printed and getattr(event, "name", None) == "RUN_INFO" and workflow.dryrun:
+            printed.append(announce(workflow, scale, progress=False))
+        return True  # the record itself is logged as usual
+
+    logging.getLogger("snakemake.logging").addFilter(hook)
 
 
 def measure(results_dir: Path) -> dict:
@@ -148,6 +167,8 @@ def refresh(scale: str, results_dir: Path, note: str, path: Path = COSTS) -> dic
     costs.setdefault("measured", {})[scale] = note
     header = ("# Measured seconds per job (one core), per scale and rule, keyed by the job's wildcards without the\n"
               "# seed ('*': the rule's typical job).  Read before every run to print the estimated wall time\n"
-              "# (mixedmotive.estimate).  Refresh: python -m mixedmotive costs --scale S [--results results/S]\n")
+              "# (mixedmotive.estimate).  Refresh: python -m mixedmotive costs --scale S [--results results/S]\n"
+              "# 'measured': where and when each scale's costs were measured (kept here; the estimate names this\n"
+              "# file)\n")
     Path(path).write_text(header + yaml.safe_dump(costs, sort_keys=True, allow_unicode=True))
     return costs

@@ -236,14 +236,29 @@ def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", re
 RAW_MAX_BYTES = 1_000_000  # larger raw tables (Fig. 1's trajectories, ~15 MB each) stay out; their sidecars go in
 
 
+# what collect() copies from figures/ and tables/ (the scorecard's PNG is for the README)
+FIGURE_PATTERNS = ("*.pdf", "*.png")
+TABLE_PATTERNS = ("*.pdf", "*.csv", "*.tex")
+
+
+def output_dirs(outputs: Path = ROOT, scale: str = "default") -> dict[str, Path]:
+    """Where the workflow writes ``scale``'s figures and tables (workflow/rules/common.smk: FIG, TAB)."""
+    sub = "" if scale == "default" else scale
+    return {"figures": Path(outputs) / "figures" / sub, "tables": Path(outputs) / "tables" / sub}
+
+
 def collect(results: Path = ROOT / "results" / "default", dest: Path = ROOT / "docs" / "results",
-            outputs: Path = ROOT) -> list[Path]:
-    """Copy the default-scale figures and tables, and under ``raw/`` every provenance sidecar and every raw
-    table of at most :data:`RAW_MAX_BYTES` (the check needs only the sidecars)."""
+            outputs: Path = ROOT, scale: str = "default") -> list[Path]:
+    """Copy ``scale``'s figures into ``dest/figures/``, its tables into ``dest/tables/`` and, under ``dest/raw/``,
+    every provenance sidecar and every raw table of at most :data:`RAW_MAX_BYTES` (the check needs only the
+    sidecars): the snapshot mirrors the layout, so a figure and a table of the same stem are both kept."""
     copied = []
-    for pattern in ("figures/*.pdf", "tables/*.pdf", "tables/*.csv", "tables/*.tex"):
-        for src in sorted(Path(outputs).glob(pattern)):
-            copied.append(Path(shutil.copy2(src, Path(dest) / src.name)))
+    for kind, patterns in (("figures", FIGURE_PATTERNS), ("tables", TABLE_PATTERNS)):
+        source = output_dirs(outputs, scale)[kind]
+        for src in sorted(p for pattern in patterns for p in source.glob(pattern)):
+            target = Path(dest) / kind / src.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copied.append(Path(shutil.copy2(src, target)))
     for src in sorted(Path(results).rglob("*")):
         if src.suffix == ".json" or (src.suffix == ".parquet" and src.stat().st_size <= RAW_MAX_BYTES):
             target = Path(dest) / "raw" / src.relative_to(results)

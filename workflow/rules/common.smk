@@ -54,6 +54,12 @@ onstart:
     announce(workflow, SCALE)
 
 
+# the same estimate in a dry run (`snakemake -n`), which runs no onstart hook
+from mixedmotive.estimate import announce_dry_runs  # noqa: E402
+
+announce_dry_runs(workflow, SCALE)
+
+
 def as_arg(obj):
     return shlex.quote(json.dumps(obj, sort_keys=True))
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .claims import Verdict, claim, welch_greater
+from .claims import Verdict, at_least, claim, fmt_p, welch_greater
 from .marl import final_values
 from .metrics import fmt_pm, mean_sem
 
@@ -189,7 +189,7 @@ def beats(frames, cfg, game, a, b, column="collective", also_at_least=None) -> V
     per = _finals(frames, game, column, fraction, cfg.get("ablation_reuse"))
     need = [v for v in (a, b, also_at_least) if v is not None]
     threshold = (f"mean({a}) − mean({b}) > {margin:g} and one-sided Welch p < {alpha:g}"
-                 + (f"; mean({a}) − mean({also_at_least}) ≥ −{margin:g}" if also_at_least else "")
+                 + (f"; mean({a}) − mean({also_at_least}) {at_least(margin)}" if also_at_least else "")
                  + f" ({column}, last {fraction:.0%} of updates)")
     missing = [v for v in need if len(per.get(v, [])) == 0]
     if missing:
@@ -203,7 +203,8 @@ def beats(frames, cfg, game, a, b, column="collective", also_at_least=None) -> V
         z = per[also_at_least]
         ok = ok and bool(x.mean() - z.mean() >= -margin)
         detail += f"; {a} − {also_at_least} = {x.mean() - z.mean():+.1f}"
-    return Verdict(f"{column}: " + ", ".join(parts), threshold, ok, detail)
+    return Verdict(f"{column}: " + ", ".join(parts), threshold, ok, detail,
+                   key=f"{x.mean() - y.mean():+.3g} {fmt_p(p)}")
 
 
 DIAGNOSES = [  # (id, game, variant a, variant b, at least, statement)

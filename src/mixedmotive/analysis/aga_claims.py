@@ -43,6 +43,7 @@ def only_co_and_aga_reach_optimum(frames, cfg):
         statistic="share of start points ending at r1+r2 >= 2 - tol: " + _fmt(share),
         threshold=f"min(Simul-Co, AgA) > max(Simul-Ind, CGA, SGA); tol={tol}",
         reproduced=ok, detail=f"{fin.start.nunique()} start points",
+        key=f"{min(ours):.2f} vs {max(others):.2f}" if ours and others else "",
     )
 
 
@@ -59,6 +60,7 @@ def aga_keeps_player_one(frames, cfg):
         statistic=f"mean final r1: AgA={r1.get('aga', np.nan):.3f}, Simul-Co={r1.get('simul_co', np.nan):.3f}",
         threshold=f"AgA - Simul-Co > {margin}",
         reproduced=bool(diff > margin), detail=f"difference {diff:+.3f} over {fin.start.nunique()} starts",
+        key=f"{diff:+.3f}",
     )
 
 
@@ -82,6 +84,7 @@ def baselines_defect(frames, cfg):
         statistic="mean distance of final (a1,a2) to (0,0): " + _fmt(d),
         threshold=f"< {tol} for every baseline except Simul-Co",
         reproduced=not far, detail=("not near (0,0): " + ", ".join(far)) if far else "",
+        key=f"max {max(d.values()):.2f}" if d else "",
     )
 
 
@@ -97,6 +100,7 @@ def aga_and_co_cooperate(frames, cfg):
         statistic="mean distance of final (a1,a2) to (1,1): " + _fmt(d),
         threshold=f"< {tol} for AgA and Simul-Co",
         reproduced=len(d) == 2 and all(v < tol for v in d.values()),
+        key=f"max {max(d.values()):.3f}" if d else "",
     )
 
 
@@ -114,6 +118,7 @@ def aga_tighter(frames, cfg):
         threshold="AgA's mean distance < Simul-Co's",
         reproduced=bool(mean.get("aga", np.inf) < mean.get("simul_co", -np.inf)),
         detail=f"{fin.run.nunique()} runs per method",
+        key=f"{mean.get('aga', np.nan):.3f} vs {mean.get('simul_co', np.nan):.3f}",
     )
 
 
@@ -134,5 +139,5 @@ def aga_step_time(frames, cfg):
             detail += "; the IQR straddles the threshold"
     return Verdict(
         statistic=f"AgA step time / Simul-Ind step time = {ratio:.2f} (median)",
-        threshold=f"<= {limit}", reproduced=bool(ratio <= limit), detail=detail,
+        threshold=f"<= {limit}", reproduced=bool(ratio <= limit), detail=detail, key=f"×{ratio:.2f}",
     )

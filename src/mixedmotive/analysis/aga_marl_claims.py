@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .claims import Verdict, claim
+from .claims import Verdict, at_least, claim
 from .marl import final_values
 from .metrics import fmt_pm, mean_sem
 
@@ -23,7 +23,7 @@ BASELINES = ("simul_ind", "simul_co", "svo", "cga", "sl")
 def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
     fraction, margin, alpha = cfg["marl_final_fraction"], cfg["marl_margin"], cfg["marl_alpha"]
     headline = cfg["marl_headline"]
-    threshold = (f"mean({headline}) - mean(baseline) ≥ -{margin} against every baseline "
+    threshold = (f"mean({headline}) - mean(baseline) {at_least(margin)} against every baseline "
                  f"(last {fraction:.0%} of updates; detail: one-sided Welch p < {alpha})")
     fin = final_values(frame, column, fraction)
     per = {v: fin[fin.variant == v][column].dropna().to_numpy() for v in fin.variant.unique()}
@@ -37,7 +37,8 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
         parts = [f"{b} {fmt_pm(*mean_sem(per[b]))}" for b in bases]
         return Verdict(f"{what}: undefined for {undefined} in all {n_runs if len(a) == 0 else 'their'} runs"
                        + (" (" + ", ".join(parts) + ")" if parts else ""), threshold, False,
-                       f"{undefined} has no defined value (equality E needs a positive collective return)")
+                       f"{undefined} has no defined value (equality E needs a positive collective return)",
+                       key="undefined")
     parts, holds, better = [f"{headline} {fmt_pm(*mean_sem(a))} (n={len(a)})"], [], []
     for b in bases:
         x = per[b]
@@ -50,7 +51,9 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
     behind = [b for b, h in zip(bases, holds) if not h]
     detail = (f"AgA significantly better than: {', '.join(better) or 'none'}; "
               f"behind: {', '.join(behind) or 'none'}")
-    return Verdict(f"{what} (mean ± SEM over seeds): " + ", ".join(parts), threshold, bool(all(holds)), detail)
+    worst = min(a.mean() - per[b].mean() for b in bases)  # the key number: the gap to the best baseline
+    return Verdict(f"{what} (mean ± SEM over seeds): " + ", ".join(parts), threshold, bool(all(holds)), detail,
+                   key=f"{worst:+.3g}")
 
 
 def _ssd(frames, game):

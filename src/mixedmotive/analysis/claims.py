@@ -30,6 +30,7 @@ class Verdict:
     reproduced: bool
     detail: str = ""
     ran: bool = True
+    key: str = ""  # the key number in a few characters (the verdict scorecard's cell), e.g. "+0.021 p=.07"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,18 @@ def welch_greater(a, b) -> float:
     return float(stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
 
 
+def fmt_p(p: float) -> str:
+    """A p-value in a few characters for a key number: ``p=.029``, ``p<.001``, ``p n/a`` (fewer than 2 seeds)."""
+    if p != p:  # NaN
+        return "p n/a"
+    return "p<.001" if p < 0.001 else "p=" + f"{p:.2g}".removeprefix("0")
+
+
+def at_least(margin: float) -> str:
+    """``≥ -margin`` as the config writes the margin (``≥ 0.0``, not ``≥ -0.0``)."""
+    return f"≥ {margin}" if margin == 0 else f"≥ -{margin}"
+
+
 def load_registry() -> dict[str, Claim]:
     for name in CLAIM_MODULES:
         importlib.import_module(name)
@@ -130,9 +143,10 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
         if all(e in frames for e in c.experiments):
             v = c.check(frames, cfg)
             verdict = "not run" if not v.ran else "reproduced" if v.reproduced else "not reproduced"
-            row.update(statistic=v.statistic, threshold=v.threshold, verdict=verdict, detail=v.detail)
+            row.update(statistic=v.statistic, threshold=v.threshold, verdict=verdict, key=v.key if v.ran else "",
+                       detail=v.detail)
         else:
-            row.update(statistic="", threshold="", verdict="not run",
+            row.update(statistic="", threshold="", verdict="not run", key="",
                        detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
         row["decisions"] = ", ".join(DECISIONS.get(c.id, ()))
         row["diagnosis"] = DIAGNOSIS.get(c.id, "")

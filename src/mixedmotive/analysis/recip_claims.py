@@ -24,6 +24,7 @@ def reciprocator_not_dominated(frames, cfg):
         threshold=f"no row exceeds it by > {margin} in every column",
         reproduced=not dominating,
         detail=("dominated by " + ", ".join(LABELS[a] for a in dominating)) if dominating else "",
+        key=f"{len(dominating)} dominate",
     )
 
 
@@ -37,7 +38,7 @@ def nl_better_vs_reciprocator(frames, cfg):
     return Verdict(
         statistic=f"NL's reward per step: vs Reciprocator={vs_recip:.3f}, vs NL={vs_nl:.3f}",
         threshold=f"vs Reciprocator > vs NL + {margin}",
-        reproduced=bool(vs_recip > vs_nl + margin),
+        reproduced=bool(vs_recip > vs_nl + margin), key=f"{vs_recip - vs_nl:+.3f}",
     )
 
 
@@ -101,4 +102,5 @@ def rollout_oscillates(frames, cfg):
         threshold=f">= {need} swings of >= {amp} for both agents (moving mean over {k} episodes), in a majority of seeds",
         reproduced=len(ok) * 2 > len(counts),
         detail="other windows and amplitudes (diagnostic): tables/recip_ipd_rollout_sensitivity.csv",
+        key=f"{len(ok)}/{len(counts)} seeds",
     )

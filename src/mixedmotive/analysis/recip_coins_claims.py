@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .claims import Verdict, claim, welch_greater
+from .claims import Verdict, claim, fmt_p, welch_greater
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "Reciprocators"
@@ -43,11 +43,12 @@ def compare(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, what: str, c
     statistic = (f"{what} (last {cfg['coins_final_fraction']:.0%} of episodes, mean ± SEM over seeds): "
                  f"{name_a} {fmt_pm(*mean_sem(a))} (n={len(a)}), {name_b} {fmt_pm(*mean_sem(b))} (n={len(b)})")
     if len(a) < 2 or len(b) < 2:
-        return Verdict(statistic, threshold, False, "needs at least 2 seeds per pairing for the test")
+        return Verdict(statistic, threshold, False, "needs at least 2 seeds per pairing for the test",
+                       key=f"{a.mean() - b.mean():+.3f} p n/a")
     p = welch_greater(a, b)
     diff = float(a.mean() - b.mean())
     return Verdict(statistic + f"; difference {diff:+.3f}, p = {p:.3g}", threshold,
-                   bool(diff > margin and p < alpha))
+                   bool(diff > margin and p < alpha), key=f"{diff:+.3f} {fmt_p(p)}")
 
 
 def _nl_p_own(frames, cfg, pairing):

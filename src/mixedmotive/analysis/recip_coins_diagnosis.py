@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..jobs import parse_coins_cell
-from .claims import Verdict, claim, welch_greater
+from .claims import Verdict, claim, fmt_p, welch_greater
 from .metrics import fmt_pm, mean_sem
 from .recip_coins_claims import final_values
 
@@ -72,13 +72,23 @@ def _values(t, pairing, column, players, reduce, fraction, cell=None):
     return final_values(f, pairing, column, players, reduce, fraction)
 
 
+def holds_columns(alpha: float, n_tested: int) -> tuple[str, str]:
+    """Names of the summary's two verdict columns: uncorrected, and Bonferroni-corrected over ``n_tested`` cells."""
+    return (f"holds at p < {alpha:g} (uncorrected)",
+            f"holds at p < {alpha:g}/{n_tested} (Bonferroni over {n_tested} cells)")
+
+
 def summary(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """One row per cell at the default budget: NL-PPO's and the Reciprocator's P(own coin) and
-    rewards, each claim's difference and p, and the claims the cell reproduces."""
+    rewards, each claim's difference and p, and the claims that hold in the cell at ``coins_alpha``
+    (uncorrected) and at ``coins_alpha`` / the number of diagnosis cells (Bonferroni, as
+    DIAG-RECIP-coins-cells tests): the column names say which is which."""
     t = tag_runs(frame, cfg["main_cell"])
     t = t[t.budget == 1]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
     cells = sorted({c for c in t.cell.unique() if c}, key=parse_coins_cell)
+    n_tested = max(1, len([c for c in cells if c != cfg["main_cell"]]))  # the main cell is RECIP-C4a's own
+    uncorrected, corrected = holds_columns(alpha, n_tested)
     rows = []
     for cell in cells:
         weight, normalise = parse_coins_cell(cell)
@@ -91,7 +101,7 @@ def summary(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
         row["Recip P(own)"] = fmt_pm(*mean_sem(rec)) if len(rec) else "–"
         r_nl, r_rec = vs("reward", (1,)), vs("reward", (0,))
         row["NL / Recip reward"] = (f"{r_nl.mean():.2f} / {r_rec.mean():.2f}" if len(r_nl) else "–")
-        held = []
+        held, held_corrected = [], []
         for cid, pairing, base, column, players, reduce, _ in STATISTICS:
             a = _values(t, pairing, column, players, reduce, fraction, cell)
             b = _values(t, base, column, players, reduce, fraction)
@@ -100,7 +110,10 @@ def summary(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
                 f"{diff:+.3f} (p = {p:.2g})" if not math.isnan(p) else f"{diff:+.3f} (no test)")
             if ok:
                 held.append(cid)
-        row["reproduces"] = ", ".join(held) or "none"
+            if ok and p < alpha / n_tested:
+                held_corrected.append(cid)
+        row[uncorrected] = ", ".join(held) or "none"
+        row[corrected] = ", ".join(held_corrected) or "none"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -211,7 +224,8 @@ def some_cell_reproduces_c4a(frames, cfg):
     statistic = (f"NL-PPO P(own) vs NL-PPO {fmt_pm(*mean_sem(b))} (n={len(b)}); per cell vs Recip − vs NL-PPO: "
                  + ", ".join(f"{c} {d:+.3f} (p={p:.2g}, n={len(a)})" for c, a, d, p in results))
     return Verdict(statistic, threshold, bool(held),
-                   f"best cell {best[0]}" + (f"; reproduced in {', '.join(held)}" if held else ""))
+                   f"best cell {best[0]}" + (f"; reproduced in {', '.join(held)}" if held else ""),
+                   key=f"{best[2]:+.3f} {fmt_p(best[3])}")
 
 
 @claim("DIAG-RECIP-coins-confirm", DIAGNOSTIC, "Coins confirmation (tables/recip_coins_confirm)",
@@ -237,4 +251,6 @@ def confirmed_cell_reproduces_c4a(frames, cfg):
     statistic = (f"cell {conf['cell']}, seeds {seed_span(conf['seeds'])}: NL-PPO P(own) vs Recip "
                  f"{fmt_pm(*mean_sem(a))} (n={len(a)}), vs NL-PPO {fmt_pm(*mean_sem(b))} (n={len(b)}); "
                  f"difference {diff:+.3f}, p = {p:.2g}")
-    return Verdict(statistic, threshold, ok, f"cell {conf['cell']} chosen on seeds {seed_span(range(conf['chosen_seeds']))}")
+    chosen = seed_span(range(conf["chosen_seeds"]))
+    return Verdict(statistic, threshold, ok, f"cell {conf['cell']} chosen on seeds {chosen}",
+                   key=f"{diff:+.3f} {fmt_p(p)}")

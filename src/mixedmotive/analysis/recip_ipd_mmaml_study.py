@@ -179,11 +179,14 @@ def ours_as_cooperative_as_mfos(frames, cfg):
     ours = evals[evals.arm == own]
     learned = int((ours.reward_vs_nl_alpha >= threshold).sum())
     return Verdict(f"cooperative start: ours (outer batch {own[1:]}) {k_a}/{n_a}, M-FOS {k_b}/{n_b}; p = {p:.2g}",
-                   rule, p >= alpha, f"ours with the learned inner lr (the round robin's evaluation): {learned}/{n_a}")
+                   rule, p >= alpha, f"ours with the learned inner lr (the round robin's evaluation): {learned}/{n_a}",
+                   key=f"{k_a}/{n_a} vs {k_b}/{n_b}")
 
 
-def _paired(evals: pd.DataFrame, own: str, arms: list[str], threshold: float, alpha: float) -> tuple[str, list[str]]:
-    """The exact McNemar test of each arm against the round robin's own arm on their common ids."""
+def _paired(evals: pd.DataFrame, own: str, arms: list[str], threshold: float, alpha: float,
+            keys: list | None = None) -> tuple[str, list[str]]:
+    """The exact McNemar test of each arm against the round robin's own arm on their common ids; ``keys``
+    receives (p, key number) per arm."""
     base = evals[evals.arm == own].set_index("id").sort_index()
     parts, held = [], []
     for arm in arms:
@@ -195,6 +198,8 @@ def _paired(evals: pd.DataFrame, own: str, arms: list[str], threshold: float, al
                      f"(ids only at {arm}: {only_b}, only at {own}: {only_a}; p = {p:.2g})")
         if p < alpha:
             held.append(arm)
+        if keys is not None:
+            keys.append((p, f"{int(a.sum())} vs {int(b.sum())}/{len(ids)}"))
     return "cooperative start: " + "; ".join(parts), held
 
 
@@ -211,8 +216,9 @@ def _paired_claim(frames, cfg, what: str, pick) -> Verdict:
     arms = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM) and pick(*parse_arm(a), own_batch, own_lr)]
     if own not in set(evals.arm) or not arms:
         return Verdict(f"missing arms: the round robin's and {what}", rule, False, "", ran=False)
-    statistic, held = _paired(evals, own, arms, threshold, alpha)
-    return Verdict(statistic, rule, bool(held), ("holds at " + ", ".join(held)) if held else "")
+    statistic, held = _paired(evals, own, arms, threshold, alpha, keys := [])
+    return Verdict(statistic, rule, bool(held), ("holds at " + ", ".join(held)) if held else "",
+                   key=min(keys, key=lambda k: k[0])[1] if keys else "")
 
 
 @claim("DIAG-RECIP-mmaml-batch", DIAGNOSTIC, "M-MAML study (tables/recip_ipd_mmaml_study)",

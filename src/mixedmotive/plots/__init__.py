@@ -36,6 +36,7 @@ PLOTS: dict[str, str] = {
     "recip_coins_diagnosis_trend_table": "recip_coins_diagnosis.trend_table",
     "recip_coins_diagnosis_trend_figure": "recip_coins_diagnosis.trend_figure",
     "recip_coins_confirm_table": "recip_coins_diagnosis.confirm_table",
+    "claims_scorecard": "scorecard.plot",
 }
 
 

@@ -84,3 +84,18 @@ def save_pdf(fig, out, **savefig_kwargs) -> None:
         savefig_kwargs["metadata"] = {**savefig_kwargs.get("metadata", {}), "Subject": current().replace(" · ", "; ")}
     stamp(fig)
     _atomic_write(Path(out), lambda tmp: fig.savefig(tmp, format="pdf", **savefig_kwargs))
+
+
+def save_pdf_pages(figs, out) -> None:
+    """Stamp the footer on every page in ``figs`` and write them to ``out`` as one multi-page PDF, atomically."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    metadata = {"Subject": current().replace(" · ", "; ")} if current() else {}
+
+    def write(tmp):
+        with PdfPages(tmp, metadata=metadata) as pdf:
+            for fig in figs:
+                stamp(fig)
+                pdf.savefig(fig)
+
+    _atomic_write(Path(out), write)

@@ -32,11 +32,13 @@ def table(inputs, out, cfg: dict) -> None:
     note = (f"{_scope(cfg)}. Cells: the Reciprocator's r_RR weight w and whether r_RR is z-normalised over each "
             f"(T, batch) block; the cell marked (recip_coins) is the runs of the paper figures. Claim columns: "
             f"difference of the seed means and one-sided Welch p; a claim holds when the difference exceeds "
-            f"{cfg['coins_margin']:g} and p < {cfg['coins_alpha']:g} (per cell, uncorrected; the claims table's "
-            f"DIAG-RECIP-coins-cells corrects over the cells). C5* need Reciprocator pairs per cell "
+            f"{cfg['coins_margin']:g} and p is below the column's threshold: uncorrected (each cell alone), or "
+            f"Bonferroni-corrected over the diagnosis cells, the test of the claims table's DIAG-RECIP-coins-cells, "
+            f"which decides its verdict. C5* need Reciprocator pairs per cell "
             f"(recip_coins_diagnosis.pairings). Baselines (recip_coins' runs): {baselines(t, cfg)}.")
     write_table(frame, Path(out), title="Coins diagnosis: does any r_RR weight or normalisation reproduce the "
-                "Coins claims? (diagnostic)", note=note, wrap={"cell": 18, "NL / Recip reward": 12})
+                "Coins claims? (diagnostic)", note=note, wrap={"cell": 18, "NL / Recip reward": 12},
+                col_wrap=16)
 
 
 def figure(inputs, out, cfg: dict) -> None:

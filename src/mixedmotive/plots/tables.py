@@ -51,8 +51,9 @@ def to_tex(frame: pd.DataFrame, title: str) -> str:
 
 
 def write_table(frame: pd.DataFrame, pdf_path: Path, title: str, note: str = "",
-                wrap: dict[str, int] | None = None) -> None:
-    """Write ``frame`` to ``<stem>.pdf``, ``<stem>.csv`` and ``<stem>.tex``."""
+                wrap: dict[str, int] | None = None, col_wrap: int | None = None) -> None:
+    """Write ``frame`` to ``<stem>.pdf``, ``<stem>.csv`` and ``<stem>.tex``; in the PDF, ``wrap`` wraps a column's
+    cells and ``col_wrap`` every column's name at that many characters."""
     pdf_path = Path(pdf_path)
     wrap = wrap or {}
     _atomic_write(pdf_path.with_suffix(".csv"), lambda tmp: frame.to_csv(tmp, index=False))
@@ -62,19 +63,21 @@ def write_table(frame: pd.DataFrame, pdf_path: Path, title: str, note: str = "",
     _atomic_write(pdf_path.with_suffix(".tex"), lambda tmp: Path(tmp).write_text(tex))
 
     cells = [[_wrap(v, wrap.get(c)) for c, v in row.items()] for _, row in frame.iterrows()]
+    labels = [_wrap(c, col_wrap) for c in frame.columns]
+    header_lines = max([1, *(lb.count("\n") + 1 for lb in labels)])
     lines_per_row = [max(1, *(c.count("\n") + 1 for c in r)) for r in cells] or [1]
     width = min(22.0, max(6.0, 1.5 * len(frame.columns) + sum(wrap.values()) * 0.06))
-    height = 1.2 + 0.22 * (sum(lines_per_row) + 2) + (0.3 if note else 0)
+    height = 1.2 + 0.22 * (sum(lines_per_row) + 1 + header_lines) + (0.3 if note else 0)
     fig, ax = plt.subplots(figsize=(width, height))
     ax.axis("off")
     ax.set_title(title, fontsize=11, loc="left")
-    table = ax.table(cellText=cells or [[""] * len(frame.columns)], colLabels=list(frame.columns),
+    table = ax.table(cellText=cells or [[""] * len(frame.columns)], colLabels=labels,
                      loc="upper center", cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     table.auto_set_column_width(list(range(len(frame.columns))))
     for (r, _), cell in table.get_celld().items():
-        n = 1 if r == 0 else lines_per_row[r - 1]
+        n = header_lines if r == 0 else lines_per_row[r - 1]
         cell.set_height(0.045 * n * 6.0 / height)
         if r == 0:
             cell.set_text_props(weight="bold")
