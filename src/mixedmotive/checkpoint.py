@@ -153,6 +153,7 @@ class Checkpointer:
         self.saves = 0
         self.save_s = 0.0  # total time spent saving
         self._t0 = self._last = self._last_log = time.monotonic()
+        self._cpu0 = time.process_time()
         self._first_step = 0
         self.stop_after = stop_after
         self.stop_signal: int | None = None  # set by the handler of stop_on_signals
@@ -176,6 +177,7 @@ class Checkpointer:
         Sets ``resumed_from`` to the saved step; restarts the interval clock.
         """
         self._t0 = self._last = self._last_log = time.monotonic()
+        self._cpu0 = time.process_time()
         self.loaded = True
         if self.path is None:
             return None
@@ -243,14 +245,15 @@ class Checkpointer:
         return saved
 
     def progress(self, step: int, total: int | None = None) -> str:
-        """``episode k/N (p %), e s elapsed, r episodes/s, ETA t`` since the start or the resume."""
-        elapsed = time.monotonic() - self._t0
+        """``episode k/N (p %), e s elapsed, c s CPU, r episodes/s, ETA t`` since the start or the resume
+        (CPU: this process's, all threads; on a shared machine it is what a dedicated core would take)."""
+        elapsed, cpu = time.monotonic() - self._t0, time.process_time() - self._cpu0
         rate = (step - self._first_step) / elapsed if elapsed > 0 else float("nan")
         if total is None:
-            return f"episode {step}, {elapsed:.1f} s elapsed, {rate:.3g} episodes/s"
+            return f"episode {step}, {elapsed:.1f} s elapsed, {cpu:.1f} s CPU, {rate:.3g} episodes/s"
         eta = (total - step) / rate if rate > 0 else float("nan")
         return (f"episode {step}/{total} ({100 * step / max(total, 1):.0f} %), {elapsed:.1f} s elapsed, "
-                f"{rate:.3g} episodes/s, ETA {format_duration(eta)}")
+                f"{cpu:.1f} s CPU, {rate:.3g} episodes/s, ETA {format_duration(eta)}")
 
     def done(self) -> None:
         """The final result is written: delete the checkpoint (and any stale temp)."""

@@ -9,12 +9,14 @@
    ``workflow/costs.yaml`` among the scheduled ones) runs in a scratch folder through the CLI's
    ``train``, exactly as the rule runs it (same ``--config-json``: :func:`mixedmotive.jobs.job_settings`).
    A checkpointing trainer checkpoints after every unit (update, episode, meta-episode) and stops after
-   :data:`FIRST_UNITS` units (``$MIXEDMOTIVE_STOP_AFTER_SAVES``, the clean stop of
+   :data:`FIRST_UNITS` unit (``$MIXEDMOTIVE_STOP_AFTER_SAVES``, the clean stop of
    :mod:`mixedmotive.checkpoint`); it is then resumed from that checkpoint and stopped after one more
-   unit, so saving and resuming are exercised at the scale.  Seconds per unit are those of the units
-   after the first (the first pays one-off costs); the job's projection is its process start-up plus
-   all its units (``episode k/N`` of the progress lines gives N).  A trainer without checkpoints (the
-   differentiable games, the analytic IPD matches) runs whole, bounded by :data:`WHOLE_LIMIT_S`.
+   unit, so saving and resuming are exercised at the scale.  Seconds per unit are those of the resumed
+   unit (the first pays one-off costs); the job's projection is its process start-up plus all its
+   units (``episode k/N`` of the progress lines gives N).  Times are CPU seconds of the child (its
+   progress lines report them): on a shared machine, wall time also counts other processes' turns, and
+   the cluster's jobs get one CPU each.  A trainer without checkpoints (the differentiable games, the
+   analytic IPD matches) runs whole, bounded by :data:`WHOLE_LIMIT_S`; its projection is its CPU time.
    Peak resident memory is the child's ``ru_maxrss`` (``os.wait4``); the checkpoint's size is read
    before the resume.
 3. It prints one row per rule: the job, seconds per unit, projected time, peak memory, checkpoint
@@ -47,8 +49,9 @@ from pathlib import Path
 
 from .config import ROOT
 
-FIRST_UNITS = 2  # units of the first segment; the resumed segment runs one more
+FIRST_UNITS = 1  # units of the first segment; the resumed segment runs one more
 WHOLE_LIMIT_S = 600  # a trainer without checkpoints runs whole, at most this long
+SEGMENT_LIMIT_S = 1800  # wall limit of each of the two runs of a checkpointing trainer (a loaded machine)
 TIME_MARGIN = 1.5  # requested runtime = measured time x this
 MEM_MARGIN = 1.5  # requested mem_mb = measured peak x this
 MIN_RUNTIME_MIN = 10  # floors of a request (scheduling granularity, interpreter and imports)
@@ -77,7 +80,7 @@ RULES = {
 NEEDS_ARTIFACTS = {"recip_ipd_match": re.compile(r"mmaml|mfos"), "recip_ipd_mmaml_eval": re.compile(r".")}
 # measured first (the longest units at the paper scale), the others after them
 FIRST = ["aga_ssd", "aga_ablation", "aga_mmm2", "recip_coins", "recip_coins_diagnosis", "recip_ipd_meta"]
-PROGRESS = re.compile(r"episode (\d+)/(\d+) \(\d+ %\), ([0-9.]+) s elapsed")
+PROGRESS = re.compile(r"episode (\d+)/(\d+) \(\d+ %\), ([0-9.]+) s elapsed, ([0-9.]+) s CPU")
 
 
 # ---------------------------------------------------------------------------- requests (the rules' resources)
@@ -145,8 +148,8 @@ def costliest(rule: str, jobs: list[dict], costs: dict) -> dict | None:
 
 
 # ---------------------------------------------------------------------------- one measurement
-def _run_child(cmd: list[str], log: Path, env: dict, limit_s: float) -> tuple[int, float, float]:
-    """(exit status, wall seconds, peak RSS in MB) of ``cmd``; killed after ``limit_s``."""
+def _run_child(cmd: list[str], log: Path, env: dict, limit_s: float) -> tuple[int, float, float, float]:
+    """(exit status, wall seconds, CPU seconds, peak RSS in MB) of ``cmd``; killed after ``limit_s``."""
     t0 = time.monotonic()
     with open(log, "a") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
@@ -161,11 +164,14 @@ def _run_child(cmd: list[str], log: Path, env: dict, limit_s: float) -> tuple[in
         else:
             time.sleep(0.1)
     proc.returncode = status  # reaped by wait4 above
-    return (-9 if killed else status), time.monotonic() - t0, rusage.ru_maxrss / 1024
+    return (-9 if killed else status), time.monotonic() - t0, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024
 
 
 def measure_job(rule: str, job: dict, cfg: dict, scratch: Path, device: str) -> dict:
-    """Run ``job`` as the preflight does (module docstring, step 2); returns its measurements."""
+    """Run ``job`` as the preflight does (module docstring, step 2); returns its measurements.
+
+    Times are the child's CPU seconds (one thread per job, as on the cluster's one-CPU jobs): on a
+    shared machine the wall time also counts the other processes' turns."""
     from . import checkpoint
     from .estimate import job_key
     from .jobs import job_settings
@@ -187,41 +193,43 @@ def measure_job(rule: str, job: dict, cfg: dict, scratch: Path, device: str) -> 
     cmd = [sys.executable, "-m", "mixedmotive", "train", experiment, "--seed", job["wildcards"].get("seed", "0"),
            "--config-json", json.dumps(settings, sort_keys=True), "--out", str(out)]
     if method is not None:
-        cmd[4:4] = ["--method", method]
+        cmd += ["--method", method]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    env.pop(checkpoint.ENV_STOP_AFTER, None)
     key = " ".join(filter(None, [job_key(job["wildcards"]), f"seed{job['wildcards'].get('seed', 0)}"]))
     row = {"rule": rule, "job": key, "checkpoints": checkpoints, "device": settings.get("device", device)}
     if not checkpoints:
-        rc, wall, peak = _run_child(cmd, log, env, WHOLE_LIMIT_S)
-        row.update(rc=rc, wall_s=wall, peak_mb=peak, projected_s=wall if rc == 0 else None, s_per_unit=None,
-                   units=None, ckpt_mb=None, resumed=None)
+        rc, wall, cpu, peak = _run_child(cmd, log, env, WHOLE_LIMIT_S)
+        row.update(rc=rc, wall_s=wall, cpu_s=cpu, peak_mb=peak, projected_s=cpu if rc == 0 else None,
+                   s_per_unit=None, units=None, ckpt_mb=None, resumed=None)
         if rc != 0:
             row["error"] = f"exit {rc}" + (f" (stopped after {WHOLE_LIMIT_S} s)" if rc == -9 else "")
         return row
     cmd += ["--checkpoint-every-n", "1", "--checkpoint-every-s", "0"]
-    rc1, wall1, peak1 = _run_child(cmd, log, {**env, checkpoint.ENV_STOP_AFTER: str(FIRST_UNITS)}, WHOLE_LIMIT_S)
+    rc1, wall1, cpu1, peak1 = _run_child(cmd, log, {**env, checkpoint.ENV_STOP_AFTER: str(FIRST_UNITS)},
+                                         SEGMENT_LIMIT_S)
     first = PROGRESS.findall(log.read_text())
     ckpt = checkpoint.path_for(out)
     ckpt_mb = ckpt.stat().st_size / 2**20 if ckpt.exists() else None
     mark = log.stat().st_size
-    rc2, wall2, peak2 = _run_child(cmd, log, {**env, checkpoint.ENV_STOP_AFTER: "1"}, WHOLE_LIMIT_S)
+    rc2, wall2, cpu2, peak2 = _run_child(cmd, log, {**env, checkpoint.ENV_STOP_AFTER: "1"}, SEGMENT_LIMIT_S)
     text = log.read_text()[mark:]
     second = PROGRESS.findall(text)
     resumed = re.search(r"resumed from .* at step (\d+)", text)
-    row.update(rc=rc2 if rc1 == checkpoint.STOPPED_AFTER_SAVES else rc1, wall_s=wall1 + wall2,
+    row.update(rc=rc2 if rc1 == checkpoint.STOPPED_AFTER_SAVES else rc1, wall_s=wall1 + wall2, cpu_s=cpu1 + cpu2,
                peak_mb=max(peak1, peak2), ckpt_mb=ckpt_mb, resumed=int(resumed.group(1)) if resumed else None)
     stopped = (checkpoint.STOPPED_AFTER_SAVES, 0)  # 0: the job had no more units than that
     if rc1 not in stopped or rc2 not in stopped or not first:
         row.update(projected_s=None, s_per_unit=None, units=None,
                    error=f"exit {rc1} / {rc2}" + ("" if first else ", no progress line"))
         return row
-    steps = [(int(k), float(e)) for k, _, e in first]
+    steps = [(int(k), float(c)) for k, _, _, c in first]  # (step, CPU seconds since the start of training)
     total = int(first[-1][1])
     units = [b[1] - a[1] for a, b in zip(steps, steps[1:])]  # the units after the first
     if second and resumed:
-        units.append(float(second[0][2]))  # elapsed since the resume's load: one unit
+        units.append(float(second[0][3]))  # CPU since the resume's load: one unit
     per_unit = sum(units) / len(units) if units else steps[-1][1] / max(1, steps[-1][0])
-    startup = max(0.0, wall1 - steps[-1][1])  # process start, imports, set-up, the first checkpoint's load
+    startup = max(0.0, cpu1 - steps[-1][1])  # interpreter, imports, set-up, the save
     row.update(s_per_unit=per_unit, units=total, projected_s=startup + total * per_unit)
     if rc1 == checkpoint.STOPPED_AFTER_SAVES and (resumed is None or int(resumed.group(1)) != steps[-1][0]):
         row["error"] = f"resume did not start at step {steps[-1][0]}"
@@ -316,7 +324,8 @@ def run(scale: str = "paper", cores: int | None = None, jobs: int = 100, device:
         row["n_jobs"] = sum(1 for j in scheduled if j["rule"] == rule)
         rows.append(row)
     note = (f"{time.strftime('%Y-%m-%d')}, python -m mixedmotive preflight --scale {scale} (projections of the "
-            f"costliest job of each rule from a few units), {cpu_name()}, device {device}, {cores} measured side by side")
+            f"costliest job of each rule from two units, CPU seconds), {cpu_name()}, device {device}, "
+            f"{cores} measured side by side")
     if write:
         costs = write_costs(rows, scale, note, costs_path)
         if costs_path == COSTS:  # the rules read it: check what they request now
