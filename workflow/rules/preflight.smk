@@ -8,10 +8,13 @@ rule preflight:
     output:
         f"logs/{SCALE}/preflight/table.txt",
     params:
+        scale=SCALE,
         device=CFG["device"],
     threads: 64  # capped at --cores: the measurements run side by side
+    conda:
+        ENV
     log:
         f"logs/{SCALE}/preflight/preflight.log",
     shell:
-        "python workflow/scripts/mixedmotive_cli.py preflight --scale {SCALE} --cores {threads}"
+        "python workflow/scripts/mixedmotive_cli.py preflight --scale {params.scale} --cores {threads}"
         " --device {params.device} --out {output} > {log} 2>&1"
