@@ -196,7 +196,8 @@ def measure_job(rule: str, job: dict, cfg: dict, scratch: Path, device: str) -> 
         cmd += ["--method", method]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     env.pop(checkpoint.ENV_STOP_AFTER, None)
-    key = " ".join(filter(None, [job_key(job["wildcards"]), f"seed{job['wildcards'].get('seed', 0)}"]))
+    seed = job["wildcards"].get("seed", "0")
+    key = " ".join(filter(None, [job_key(job["wildcards"]) or "-", f"seed{seed}" if seed != "0" else ""]))
     row = {"rule": rule, "job": key, "checkpoints": checkpoints, "device": settings.get("device", device)}
     if not checkpoints:
         rc, wall, cpu, peak = _run_child(cmd, log, env, WHOLE_LIMIT_S)
@@ -252,8 +253,8 @@ def verdict(projected_s: float | None, peak_mb: float, req: dict) -> str:
 def table(rows: list[dict]) -> str:
     from .checkpoint import format_duration
 
-    head = ("rule", "job (measured)", "jobs", "s/unit", "units", "projected", "peak MB", "ckpt MB", "req. runtime",
-            "req. mem_mb", "verdict")
+    head = ("rule", "measured job", "jobs", "s/unit", "units", "projected", "peak MB", "ckpt MB", "runtime",
+            "mem_mb", "verdict")  # runtime, mem_mb: what the rule requests
     lines = []
     for r in rows:
         lines.append((r["rule"], r["job"], str(r["n_jobs"]),
@@ -261,11 +262,12 @@ def table(rows: list[dict]) -> str:
                       "-" if r.get("units") is None else str(r["units"]),
                       "?" if r.get("projected_s") is None else format_duration(r["projected_s"]),
                       f"{r['peak_mb']:.0f}", "-" if r.get("ckpt_mb") is None else f"{r['ckpt_mb']:.2f}",
-                      f"{r['request']['runtime']} min", str(r["request"]["mem_mb"]),
+                      f"{r['request']['runtime']}m", str(r["request"]["mem_mb"]),
                       r["verdict"] + (f" [{r['error']}]" if r.get("error") else "")))
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths)), *(fmt.format(*x) for x in lines)])
+    fmt = " ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(ln.rstrip() for ln in [fmt.format(*head), fmt.format(*("-" * w for w in widths)),
+                                              *(fmt.format(*x) for x in lines)])
 
 
 def write_costs(rows: list[dict], scale: str, note: str, path: Path) -> dict:
