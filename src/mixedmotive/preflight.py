@@ -253,8 +253,8 @@ def verdict(projected_s: float | None, peak_mb: float, req: dict) -> str:
 def table(rows: list[dict]) -> str:
     from .checkpoint import format_duration
 
-    head = ("rule", "measured job", "jobs", "s/unit", "units", "projected", "peak MB", "ckpt MB", "runtime",
-            "mem_mb", "verdict")  # runtime, mem_mb: what the rule requests
+    head = ("rule", "measured job", "jobs", "s/unit", "units", "projected", "peak", "ckpt", "runtime",
+            "mem_mb", "verdict")  # peak, ckpt: MB; runtime, mem_mb: the rule's requests
     lines = []
     for r in rows:
         lines.append((r["rule"], r["job"], str(r["n_jobs"]),
