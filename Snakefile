@@ -12,6 +12,7 @@ include: "workflow/rules/recip_ipd.smk"
 include: "workflow/rules/recip_coins.smk"
 include: "workflow/rules/recip_coins_diagnosis.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/preflight.smk"
 
 
 rule all:

@@ -8,6 +8,7 @@ import copy
 import json
 import math
 import os
+import random
 import re
 import signal
 import subprocess
@@ -366,3 +367,114 @@ def test_resume_at_a_fixed_step_is_bit_identical(name, tmp_path):
     if name == "mfos_selfplay":
         assert 0 < int(artifact["vs_self"].sum()) < len(artifact["vs_self"])
         assert int(artifact["vs_self"][:STOP_AT[name]].sum()) < int(artifact["vs_self"].sum())
+
+
+# --------------------------------------------------------------------------- 3. clean stop on a signal
+def test_stop_request_saves_at_the_next_step_whatever_the_interval(tmp_path):
+    path = tmp_path / "seed0.ckpt"
+    lines, log = _lines()
+    ck = Checkpointer(path, every_s=3600, every_n=None, key="k", log=log)
+    assert ck.load() is None
+    assert ck.maybe_save(1, lambda: {"step": 1}) is False and not path.exists()  # interval not reached
+    ck.stop_signal = signal.SIGTERM
+    with pytest.raises(checkpoint.Stopped) as stop:
+        ck.maybe_save(2, lambda: {"step": 2}, total=10)
+    assert stop.value.code == 128 + signal.SIGTERM == 143
+    assert torch.load(path, weights_only=False)["step"] == 2 and ck.saves == 1
+    assert "stopped by SIGTERM at episode 2/10" in lines[-1] and "resumes at step 2" in lines[-1]
+
+
+def test_stop_after_n_saves(tmp_path):
+    ck = Checkpointer(tmp_path / "s.ckpt", every_s=None, every_n=1, key="k", log=lambda m: None, stop_after=3)
+    ck.load()
+    for step in (1, 2):
+        assert ck.maybe_save(step, lambda: {})
+    with pytest.raises(checkpoint.Stopped) as stop:
+        ck.maybe_save(3, lambda: {})
+    assert stop.value.code == checkpoint.STOPPED_AFTER_SAVES and ck.saves == 3
+
+
+def test_stop_after_from_env(monkeypatch):
+    monkeypatch.delenv(checkpoint.ENV_STOP_AFTER, raising=False)
+    assert checkpoint.stop_after_from_env() is None
+    monkeypatch.setenv(checkpoint.ENV_STOP_AFTER, "4")
+    assert checkpoint.stop_after_from_env() == 4
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGURG])
+def test_signal_handler_flags_a_loaded_checkpointer_and_exits_an_unloaded_one(sig, tmp_path):
+    before = signal.getsignal(sig)
+    ck = Checkpointer(tmp_path / "s.ckpt", key="k", log=lambda m: None)
+    with checkpoint.stop_on_signals(ck), pytest.raises(checkpoint.Stopped) as stop:
+        os.kill(os.getpid(), sig)  # not loaded yet: nothing to save, exits at once
+        time.sleep(1)
+    assert stop.value.code == 128 + sig and ck.stop_signal is None
+    ck.load()
+    with checkpoint.stop_on_signals(ck):
+        os.kill(os.getpid(), sig)
+        for _ in range(100):  # the handler runs between two bytecodes of the main thread
+            if ck.stop_signal is not None:
+                break
+            time.sleep(0.01)
+        assert ck.stop_signal == sig
+        with pytest.raises(checkpoint.Stopped):  # a second signal while a stop is pending: at once
+            os.kill(os.getpid(), sig)
+            time.sleep(1)
+    assert signal.getsignal(sig) == before  # the previous handler is back
+
+
+def _signal_at_random_step(cmd: list[str], log: Path, cwd: Path, sig: int) -> tuple[int, int, int]:
+    """Run ``cmd``; send ``sig`` once its progress log reports a random step in the first half; wait."""
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=_env())
+    target = None
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            found = PROGRESS.findall(log.read_text())
+            if found:
+                k, n = map(int, found[-1])
+                target = target or random.randint(1, max(1, n // 2))
+                if k >= target:
+                    os.kill(proc.pid, sig)
+                    break
+            if proc.poll() is not None:
+                pytest.fail(f"finished before the signal (rc {proc.returncode}):\n{log.read_text()}")
+            time.sleep(0.002)
+        else:
+            pytest.fail(f"no progress in time:\n{log.read_text()}")
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
+    return k, n, proc.returncode
+
+
+@pytest.mark.parametrize("name,sig", [("mfos", signal.SIGTERM), ("rollout", signal.SIGINT), ("mmaml", signal.SIGURG)])
+def test_signal_saves_stops_and_the_rerun_resumes_bit_identically(name, sig, tmp_path):
+    ref_frame, ref_artifact = _reference(name, tmp_path)
+    out = tmp_path / "results" / name / f"seed{SEED}.parquet"
+    out.parent.mkdir(parents=True)
+    log = tmp_path / "stopped.log"
+    k, n, rc = _signal_at_random_step(_command(name, out), log, tmp_path, sig)
+    text = log.read_text()
+    assert rc == 128 + sig, (rc, text)
+    assert text.count("\n") >= 1 and "Traceback" not in text, text
+    stopped = re.findall(rf"stopped by {signal.Signals(sig).name} at episode (\d+)/{n}", text)
+    assert len(stopped) == 1, text
+    step = int(stopped[0])
+    assert k <= step < n, (k, step, n)
+    assert torch.load(checkpoint.path_for(out), weights_only=False)["step"] == step  # saved at the stop
+    assert not out.exists()
+
+    rerun = subprocess.run(_command(name, out), capture_output=True, text=True, cwd=tmp_path, env=_env(),
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"at step {step}" in rerun.stdout, rerun.stdout
+    frame, meta = results.read(out)
+    pd.testing.assert_frame_equal(frame, ref_frame, check_exact=True)
+    if ref_artifact is not None:
+        _assert_same_artifact(results.read_artifact(results.artifact_path(out)), ref_artifact)
+    assert meta["checkpoint"]["resumed_from_step"] == step
+    assert not checkpoint.path_for(out).exists()

@@ -204,3 +204,52 @@ def test_fanout_through_sbatch_matches_local_run(slurm_cluster, tmp_path):
     assert _pdf_without_dates(slurm_root / TARGET) == _pdf_without_dates(local_root / TARGET), \
         "the figure from the SLURM run differs from the local one"
     print(f"whole test: {time.monotonic() - t_test:.1f} s (cluster start not included)")
+
+
+# --------------------------------------------------------------------------- the time-limit warning signal
+META_TARGET = "results/smoke/recip_ipd_meta/mmaml/seed0.parquet"
+META_LOG = "logs/smoke/recip_ipd_meta/mmaml/seed0.log"
+META_OVERRIDE = {"scales": {"smoke": {"recip_ipd_analytic": {"mmaml": {"outer_episodes": 150}}}}}
+
+
+def test_warning_signal_to_every_process_stops_the_trainer_cleanly_and_a_rerun_resumes(tmp_path):
+    """What the profile's ``--signal=URG@600`` does at the end of a job step: SLURM signals every process
+    of the step (here: the Snakemake process group: Snakemake, bash, the trainer).  Snakemake and bash
+    ignore SIGURG; the trainer saves at its next episode and exits 151, so the job fails (the profile's
+    ``retries`` resubmits it) and the rerun resumes at that episode."""
+    import random
+
+    root = copy_repo(tmp_path / "repo")
+    (root / "override.yaml").write_text(yaml.safe_dump(META_OVERRIDE))
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/config.yaml", "override.yaml",
+           "--config", "scale=smoke", "--", META_TARGET]
+    env = _env(root)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    target, log, deadline = random.randint(5, 60), root / META_LOG, time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            steps = [int(k) for k in re.findall(r"episode (\d+)/150", log.read_text() if log.exists() else "")]
+            if steps and steps[-1] >= target:
+                os.killpg(proc.pid, signal.SIGURG)
+                break
+            time.sleep(0.01)
+        out, _ = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    text = log.read_text() if log.exists() else ""
+    stopped = re.findall(r"stopped by SIGURG at episode (\d+)/150", text)
+    assert proc.returncode != 0 and len(stopped) == 1, f"rc {proc.returncode}\n{out[-3000:]}\n{text[-2000:]}"
+    step = int(stopped[0])
+    assert step >= target and not (root / META_TARGET).exists()
+    ckpt = root / META_TARGET.replace(".parquet", ".ckpt")
+    import torch
+
+    assert torch.load(ckpt, weights_only=False)["step"] == step
+    assert "Error in rule recip_ipd_meta" in out and "151" in out, out[-3000:]  # the job failed: retried
+
+    rerun = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert f"at step {step}" in log.read_text() and (root / META_TARGET).exists() and not ckpt.exists()

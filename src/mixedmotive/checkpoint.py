@@ -54,6 +54,28 @@ Safety
 * The checkpoint is not a declared Snakemake output (Snakemake deletes the outputs of a
   failed job); the CLI calls :meth:`Checkpointer.done`, which deletes it, only after the
   raw result was written.
+
+Clean stop
+----------
+While the CLI trains, :func:`stop_on_signals` turns SIGTERM, SIGINT and SIGURG into a
+request to stop: the signal handler only sets a flag; the trainer's next
+:meth:`Checkpointer.maybe_save` (between two updates or episodes) saves the checkpoint at
+once, whatever the interval, logs ``stopped by SIGTERM at episode k/N`` and raises
+:class:`Stopped`, a ``SystemExit`` with status 128 + the signal's number (143 for SIGTERM,
+130 for SIGINT, 151 for SIGURG).  The rerun resumes at exactly that step.  SIGURG is the one
+for SLURM's early warning (``--signal=URG@600``, docs/cluster.md): the shells and the
+Snakemake process between SLURM and the trainer ignore it, whereas SIGTERM ends them at once
+and the job step's end then kills the trainer before it can save.  The signal exits at once
+(nothing is saved) when the trainer has not asked for its checkpoint yet (start-up, or a
+trainer that does not checkpoint: a rerun loses nothing more) and on a second signal.  A
+signal that comes after the last save point (while the result is written) lets the run end
+normally.  Between two save points no state can be saved: MFOS in Coins saves once per
+meta-episode (``mfos.inner_episodes`` episodes, about 200 s at the paper scale on a 2-core
+AMD EPYC), so a stop waits for the end of that meta-episode.
+
+``$MIXEDMOTIVE_STOP_AFTER_SAVES=N`` (read by the CLI, :func:`stop_after_from_env`) makes the
+same stop happen after the N-th save of the process (status :data:`STOPPED_AFTER_SAVES`):
+the preflight (:mod:`mixedmotive.preflight`) runs a few units of a paper-scale job with it.
 """
 
 from __future__ import annotations
@@ -61,16 +83,32 @@ from __future__ import annotations
 import contextvars
 import os
 import random
+import signal
 import time
-from .context import bound
+from contextlib import contextmanager
 from pathlib import Path
+
+from .context import bound
 
 import torch
 
 DEFAULT_EVERY_S = 60.0
 PROGRESS_EVERY_S = 60.0  # a CLI run logs progress at least this often, whatever the checkpoint interval
 ENV_EVERY_S = "MIXEDMOTIVE_CHECKPOINT_EVERY_S"
+ENV_STOP_AFTER = "MIXEDMOTIVE_STOP_AFTER_SAVES"
 SUFFIX = ".ckpt"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGURG)
+STOPPED_AFTER_SAVES = 75  # exit status of a run stopped by $MIXEDMOTIVE_STOP_AFTER_SAVES (EX_TEMPFAIL)
+
+
+class Stopped(SystemExit):
+    """A clean stop: the checkpoint is saved; exit status 128 + signal number, or :data:`STOPPED_AFTER_SAVES`."""
+
+
+def stop_after_from_env() -> int | None:
+    """``$MIXEDMOTIVE_STOP_AFTER_SAVES`` as an int (None when unset or empty)."""
+    value = os.environ.get(ENV_STOP_AFTER)
+    return int(value) if value else None
 
 
 def interval_s(cfg: dict | None = None, override: float | None = None) -> float | None:
@@ -99,10 +137,11 @@ class Checkpointer:
     ``path=None`` (or neither interval) disables saving; ``path=None`` also disables loading.
     ``key``: identifies the run; a checkpoint saved under another key is ignored (deleted).
     ``log``: where progress lines go (default: print to stdout, flushed).
+    ``stop_after``: after this many saves, stop (raise :class:`Stopped`, see "Clean stop" above).
     """
 
     def __init__(self, path: str | Path | None, every_s: float | None = DEFAULT_EVERY_S,
-                 every_n: int | None = None, key=None, log=None):
+                 every_n: int | None = None, key=None, log=None, stop_after: int | None = None):
         if every_s is not None and not every_s > 0:
             raise ValueError(f"every_s must be > 0 or None, got {every_s!r}")
         if every_n is not None and int(every_n) < 1:
@@ -114,7 +153,11 @@ class Checkpointer:
         self.saves = 0
         self.save_s = 0.0  # total time spent saving
         self._t0 = self._last = self._last_log = time.monotonic()
+        self._cpu0 = time.process_time()
         self._first_step = 0
+        self.stop_after = stop_after
+        self.stop_signal: int | None = None  # set by the handler of stop_on_signals
+        self.loaded = False  # the trainer asked for its checkpoint: it will call maybe_save
 
     @property
     def enabled(self) -> bool:
@@ -134,6 +177,8 @@ class Checkpointer:
         Sets ``resumed_from`` to the saved step; restarts the interval clock.
         """
         self._t0 = self._last = self._last_log = time.monotonic()
+        self._cpu0 = time.process_time()
+        self.loaded = True
         if self.path is None:
             return None
         self._remove_temps()
@@ -175,9 +220,12 @@ class Checkpointer:
         """Save ``state_fn()`` if an interval has passed after ``step`` completed steps; log progress
         on every save and at least every :data:`PROGRESS_EVERY_S` seconds (when ``path`` is set).
 
-        ``state_fn`` is only called when saving.  Returns whether it saved.
+        ``state_fn`` is only called when saving.  Returns whether it saved.  After a stop signal
+        (:func:`stop_on_signals`), or the ``stop_after``-th save, it saves at once and raises
+        :class:`Stopped`.
         """
-        saved = self.due(step)
+        stop = self.stop_signal is not None and self.path is not None
+        saved = stop or self.due(step)
         if saved:
             self.save(step, state_fn())
             self._last = time.monotonic()
@@ -185,17 +233,27 @@ class Checkpointer:
             self.log(self.progress(step, total)
                      + (f"; checkpoint saved ({self.save_s / self.saves * 1e3:.1f} ms per save)" if saved else ""))
             self._last_log = time.monotonic()
+        if stop:
+            name = signal.Signals(self.stop_signal).name
+            self.log(f"stopped by {name} at episode {step}" + (f"/{total}" if total is not None else "")
+                     + f": checkpoint {self.path} saved; a rerun resumes at step {step}")
+            raise Stopped(128 + self.stop_signal)
+        if saved and self.stop_after is not None and self.saves >= self.stop_after:
+            self.log(f"stopped after {self.saves} saves at episode {step}"
+                     + (f"/{total}" if total is not None else "") + f" (${ENV_STOP_AFTER})")
+            raise Stopped(STOPPED_AFTER_SAVES)
         return saved
 
     def progress(self, step: int, total: int | None = None) -> str:
-        """``episode k/N (p %), e s elapsed, r episodes/s, ETA t`` since the start or the resume."""
-        elapsed = time.monotonic() - self._t0
+        """``episode k/N (p %), e s elapsed, c s CPU, r episodes/s, ETA t`` since the start or the resume
+        (CPU: this process's, all threads; on a shared machine it is what a dedicated core would take)."""
+        elapsed, cpu = time.monotonic() - self._t0, time.process_time() - self._cpu0
         rate = (step - self._first_step) / elapsed if elapsed > 0 else float("nan")
         if total is None:
-            return f"episode {step}, {elapsed:.1f} s elapsed, {rate:.3g} episodes/s"
+            return f"episode {step}, {elapsed:.1f} s elapsed, {cpu:.1f} s CPU, {rate:.3g} episodes/s"
         eta = (total - step) / rate if rate > 0 else float("nan")
         return (f"episode {step}/{total} ({100 * step / max(total, 1):.0f} %), {elapsed:.1f} s elapsed, "
-                f"{rate:.3g} episodes/s, ETA {format_duration(eta)}")
+                f"{cpu:.1f} s CPU, {rate:.3g} episodes/s, ETA {format_duration(eta)}")
 
     def done(self) -> None:
         """The final result is written: delete the checkpoint (and any stale temp)."""
@@ -227,6 +285,29 @@ def active() -> Checkpointer:
 def activate(ckpt: Checkpointer):
     """Install ``ckpt`` as :func:`active` for the duration of the ``with`` block."""
     return bound(_ACTIVE, ckpt)
+
+
+@contextmanager
+def stop_on_signals(ckpt: Checkpointer, signals=STOP_SIGNALS):
+    """Inside the block, ``signals`` ask ``ckpt`` to save at its next save point and stop
+    (see "Clean stop" above); the previous handlers come back on exit.  Main thread only.
+
+    The handler only sets a flag (printing from a handler can hit a half-done print); it raises
+    :class:`Stopped` itself when there is nothing to save yet (``ckpt`` not loaded, or no file)
+    or when a stop is already pending (a second Ctrl-C).
+    """
+
+    def handler(signum, frame):
+        if ckpt.stop_signal is not None or not ckpt.loaded or ckpt.path is None:
+            raise Stopped(128 + signum)
+        ckpt.stop_signal = signum
+
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield ckpt
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 # ---------------------------------------------------------------------- RNG states

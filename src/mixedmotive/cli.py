@@ -17,7 +17,12 @@ checkpoint to ``<out>.ckpt`` (``seedS.ckpt`` beside ``seedS.parquet``) every
 ``--checkpoint-every-s`` seconds (default: ``$MIXEDMOTIVE_CHECKPOINT_EVERY_S``, which the
 workflow sets from the config's ``checkpoint_every_s``, else 60) or ``--checkpoint-every-n``
 episodes; a rerun resumes from that file, which is deleted once the result is written
-(:mod:`mixedmotive.checkpoint`).
+(:mod:`mixedmotive.checkpoint`).  SIGTERM, SIGINT or SIGURG during ``train`` save a checkpoint at
+the trainer's next save point and exit with status 128 + the signal's number (a clean stop; the
+rerun resumes there, bit-identically).
+
+    python -m mixedmotive preflight --scale paper [--cores N] [--jobs J]   # before a cluster run
+                                              # (mixedmotive.preflight; docs/cluster.md)
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ def _train(args) -> None:
     key = {"experiment": args.experiment, "method": args.method, "seed": args.seed,
            "config_hash": config_hash(cfg)}
     ckpt = checkpoint.Checkpointer(checkpoint.path_for(args.out), every_s=every_s,
-                                   every_n=args.checkpoint_every_n, key=key)
+                                   every_n=args.checkpoint_every_n, key=key,
+                                   stop_after=checkpoint.stop_after_from_env())
     for path in (args.out, results.sidecar(args.out), results.artifact_path(args.out)):
         results.remove_temps(path)  # left by a run killed while writing (this job owns these paths)
     import torch
@@ -46,7 +52,8 @@ def _train(args) -> None:
     device = resolve_device(cfg.get("device", "auto"))
     torch.manual_seed(args.seed)
     started = time.time()
-    with checkpoint.activate(ckpt):  # long trainers save / resume through checkpoint.active()
+    # long trainers save / resume through checkpoint.active(); a signal saves and stops at the next save point
+    with checkpoint.activate(ckpt), checkpoint.stop_on_signals(ckpt):
         out = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
     frame, artifact = out if isinstance(out, tuple) else (out, None)
     meta = results.provenance(experiment=args.experiment, method=args.method, seed=args.seed,
@@ -96,6 +103,12 @@ def _costs(args) -> None:
     note = args.note or f"{time.strftime('%Y-%m-%d')}, sidecars of {results} (commit {git_sha()[:10]}), {cpu_name()}"
     costs = refresh(args.scale, results, note)
     print(f"workflow/costs.yaml: {sum(len(v) for v in costs[args.scale].values())} costs for scale {args.scale}")
+
+
+def _preflight(args) -> None:
+    from .preflight import main as preflight_main
+
+    sys.exit(preflight_main(args))
 
 
 def _snapshot(args) -> None:
@@ -159,6 +172,20 @@ def main(argv=None) -> None:
     m.add_argument("--results", default=None, help="folder of raw results (default: results/<scale>)")
     m.add_argument("--note", default=None, help="where the numbers come from (default: date, commit, CPU)")
     m.set_defaults(func=_costs)
+    f = sub.add_parser("preflight", help="measure the costliest job of every training rule at a scale (a few "
+                       "units, a checkpoint, a resume), project every job and check the rules' requested resources")
+    f.add_argument("--scale", default="paper")
+    f.add_argument("--cores", type=int, default=None, help="local cores for the wall-time estimate and the "
+                   "measurements run side by side (default: all of this machine's)")
+    f.add_argument("--jobs", type=int, default=100, help="concurrent cluster jobs for the estimate (default 100, "
+                   "as profiles/slurm)")
+    f.add_argument("--device", default="cpu", help="device of the measured runs (cpu, cuda, auto)")
+    f.add_argument("--rules", nargs="*", default=None, help="only these training rules")
+    f.add_argument("--scratch", default=None, help="folder for the measured runs (default: a temporary one)")
+    f.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
+                   help="write the measurements into workflow/costs.yaml (default: yes on cpu, no on another device)")
+    f.add_argument("--out", default=None, help="also write the table to this file")
+    f.set_defaults(func=_preflight)
     n = sub.add_parser("snapshot", help="check (or collect, then check) the results snapshot in docs/results/, "
                        "or compare the raw results re-trained here with it")
     n.add_argument("action", choices=("check", "collect", "compare"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -19,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SCALES = ("smoke", "default", "paper")
+ENV_SKIP_DEVICE_CHECK = "MIXEDMOTIVE_SKIP_DEVICE_CHECK"  # "1": a submit host without the jobs' GPU
 
 
 class ConfigError(ValueError):
@@ -192,7 +194,21 @@ def resolve(config: dict, scale: str | None = None) -> dict:
         merged = _merged(config, other)
         validate(merged, where=f"config at scale '{other}'")
         _check_ablation_names(merged, where=f"config at scale '{other}'")
+    _check_device(config)
     return _merged(config, scale)
+
+
+def _check_device(config: dict) -> None:
+    """``device: cuda`` needs CUDA on this machine: say so before any job starts (one line), not in
+    every job's log.  ``$MIXEDMOTIVE_SKIP_DEVICE_CHECK=1`` skips it on a submit host that has no GPU
+    while the cluster's nodes have one (docs/cluster.md)."""
+    if config.get("device") != "cuda" or os.environ.get(ENV_SKIP_DEVICE_CHECK) == "1":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConfigError("invalid config: key 'device': 'cuda' requested but torch finds no CUDA device on this "
+                          f"machine (use device=auto or cpu; {ENV_SKIP_DEVICE_CHECK}=1 on a GPU-less submit host)")
 
 
 def _check_ablation_names(config: dict, where: str) -> None:

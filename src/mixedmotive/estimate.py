@@ -97,6 +97,9 @@ def announce(workflow, scale: str, progress: bool = True) -> str:
     costs = load_costs()
     est = estimate(jobs, costs, scale, cores or max(1, len(jobs)))
     text = message(est, scale, cores)
+    if scale == "paper":
+        text += "\n" + local_and_cluster(jobs, costs, scale, workflow.cores if workflow.local_exec else 2,
+                                         CLUSTER_JOBS if workflow.local_exec else workflow.nodes)
     if progress:
         text += f"\nmixedmotive: each job's progress (with an ETA) is logged in logs/{scale}/<rule>/..."
     print(text, flush=True)
@@ -172,3 +175,17 @@ def refresh(scale: str, results_dir: Path, note: str, path: Path = COSTS) -> dic
               "# file)\n")
     Path(path).write_text(header + yaml.safe_dump(costs, sort_keys=True, allow_unicode=True))
     return costs
+
+
+CLUSTER_JOBS = 100  # concurrent jobs of profiles/slurm (its `jobs:`)
+
+
+def local_and_cluster(jobs, costs: dict, scale: str, cores: int, cluster_jobs: int = CLUSTER_JOBS) -> str:
+    """One line: the wall time of ``jobs`` on ``cores`` local cores and on a cluster that runs
+    ``cluster_jobs`` of them at once (queueing not counted), e.g. for ``scale=paper``."""
+    from .checkpoint import format_duration
+
+    local, cluster = estimate(jobs, costs, scale, cores), estimate(jobs, costs, scale, cluster_jobs)
+    return (f"mixedmotive: scale {scale}: {local['jobs']} jobs, {format_duration(local['wall_s'])} on {cores} "
+            f"core{'s' if cores != 1 else ''}, {format_duration(cluster['wall_s'])} on a cluster running "
+            f"{cluster_jobs} jobs at once (without queueing; CPU time {format_duration(local['cpu_s'])})")

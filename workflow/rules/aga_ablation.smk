@@ -5,7 +5,6 @@
 ABL = CFG["aga_ablation"]
 ABL_TREND = ABL["trend"]
 ABL_GAMES = list(ABL["games"])
-ABL_RUNTIME_MIN = 2880 if SCALE == "paper" else 240
 
 
 rule aga_ablation:
@@ -22,8 +21,8 @@ rule aga_ablation:
     log:
         f"logs/{SCALE}/aga_ablation/x{{mult}}/{{game}}/{{variant}}/seed{{seed}}.log",
     resources:
-        runtime=ABL_RUNTIME_MIN,
-        mem_mb=4000,
+        runtime=runtime_of("aga_ablation"),
+        mem_mb=mem_of("aga_ablation"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_ablation --method {wildcards.game}:{wildcards.variant}:x{wildcards.mult}"

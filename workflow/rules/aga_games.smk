@@ -12,8 +12,8 @@ rule aga_diffgame:
     log:
         f"logs/{SCALE}/aga_diffgame/{{method}}/seed{{seed}}.log",
     resources:
-        runtime=10,
-        mem_mb=1000,
+        runtime=runtime_of("aga_diffgame"),
+        mem_mb=mem_of("aga_diffgame"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_diffgame --method {wildcards.method} --seed {wildcards.seed}"
@@ -31,8 +31,8 @@ rule aga_public_goods:
     log:
         f"logs/{SCALE}/aga_public_goods/{{method}}/seed{{seed}}.log",
     resources:
-        runtime=10,
-        mem_mb=1000,
+        runtime=runtime_of("aga_public_goods"),
+        mem_mb=mem_of("aga_public_goods"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_public_goods --method {wildcards.method} --seed {wildcards.seed}"
@@ -50,8 +50,8 @@ rule aga_runtime:
     log:
         f"logs/{SCALE}/aga_runtime/all/seed0.log",
     resources:
-        runtime=30,
-        mem_mb=1000,
+        runtime=runtime_of("aga_runtime"),
+        mem_mb=mem_of("aga_runtime"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_runtime --seed 0 --config-json {params.cfg}"

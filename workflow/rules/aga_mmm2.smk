@@ -3,8 +3,6 @@
 
 MMM2 = CFG["aga_mmm2"]
 MMM2_BACKEND = CFG["mmm2_backend"]
-# minutes per run for cluster profiles
-MMM2_RUNTIME_MIN = 2880 if SCALE == "paper" else 120
 
 if MMM2_BACKEND == "sc2":  # fail before any job runs, naming what is missing
     from mixedmotive.envs.smac_backend import SMACUnavailable, _import_smac
@@ -38,8 +36,8 @@ rule aga_mmm2:
     log:
         f"logs/{SCALE}/aga_mmm2/{MMM2_BACKEND}/{{variant}}/seed{{seed}}.log",
     resources:
-        runtime=MMM2_RUNTIME_MIN,
-        mem_mb=4000,
+        runtime=runtime_of("aga_mmm2"),
+        mem_mb=mem_of("aga_mmm2"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_mmm2 --method {wildcards.variant}"

@@ -1,8 +1,6 @@
 # AgA in Harvest and Cleanup: one multi-agent PPO run per (game, method variant, seed) -> Table 2, Fig. 3.
 
 SSD = CFG["aga_ssd"]
-# minutes per run for cluster profiles (2e7 steps at paper scale: see benchmarks/README.md)
-SSD_RUNTIME_MIN = 2880 if SCALE == "paper" else 120
 
 
 rule aga_ssd:
@@ -18,8 +16,8 @@ rule aga_ssd:
     log:
         f"logs/{SCALE}/aga_ssd/{{game}}/{{variant}}/seed{{seed}}.log",
     resources:
-        runtime=SSD_RUNTIME_MIN,
-        mem_mb=4000,
+        runtime=runtime_of("aga_ssd"),
+        mem_mb=mem_of("aga_ssd"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train aga_ssd --method {wildcards.game}:{wildcards.variant}"

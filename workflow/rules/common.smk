@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 
 from mixedmotive.config import ConfigError, coins_confirm_seeds, resolve  # noqa: E402
+from mixedmotive.estimate import load_costs  # noqa: E402
+from mixedmotive.preflight import request  # noqa: E402
 from mixedmotive.jobs import coins_cell, job_settings  # noqa: E402
 from mixedmotive.study_jobs import arm_name, study_arms  # noqa: E402
 from mixedmotive.study_jobs import settings as study_settings  # noqa: E402
@@ -58,6 +60,22 @@ onstart:
 from mixedmotive.estimate import announce_dry_runs  # noqa: E402
 
 announce_dry_runs(workflow, SCALE)
+
+
+# Resources of the training rules: measured seconds and peak memory of workflow/costs.yaml (the paper scale's
+# from `python -m mixedmotive preflight`, docs/cluster.md) with a margin of 1.5x time and 1.5x memory
+# (mixedmotive.preflight.request); a rule not measured at the scale asks for 48 h and 4 GB.
+COSTS = load_costs()
+
+
+def runtime_of(rule):
+    """Minutes a job of ``rule`` requests (``runtime`` resource): from its measured time."""
+    return lambda wildcards: request(rule, SCALE, dict(wildcards.items()), COSTS)["runtime"]
+
+
+def mem_of(rule):
+    """``mem_mb`` a job of ``rule`` requests: from its measured peak memory."""
+    return lambda wildcards: request(rule, SCALE, dict(wildcards.items()), COSTS)["mem_mb"]
 
 
 def as_arg(obj):

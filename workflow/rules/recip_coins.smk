@@ -6,8 +6,6 @@ COINS_PAIRINGS = "|".join(COINS["pairings"])
 COINS_PLOT_CFG = as_arg({**COINS, "scale": SCALE})
 COINS_FIGURES = ["recip_fig3_coins_vs_nl", "recip_fig4_coins_head_to_head", "recip_figA_coins_symmetric",
                  "recip_figA_coins_vs_nl"]
-# minutes per run for cluster profiles: paper scale is ~3 h per run on one CPU core (benchmarks/README.md)
-COINS_RUNTIME_MIN = 1440 if SCALE == "paper" else 240
 
 
 rule recip_coins:
@@ -23,8 +21,8 @@ rule recip_coins:
     log:
         f"logs/{SCALE}/recip_coins/{{pairing}}/seed{{seed}}.log",
     resources:
-        runtime=COINS_RUNTIME_MIN,
-        mem_mb=4000,
+        runtime=runtime_of("recip_coins"),
+        mem_mb=mem_of("recip_coins"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_coins --method {wildcards.pairing}"

@@ -24,8 +24,8 @@ rule recip_coins_diagnosis:
     log:
         f"logs/{SCALE}/recip_coins_diagnosis/x{{mult}}/{{pairing}}/{{cell}}/seed{{seed}}.log",
     resources:
-        runtime=COINS_RUNTIME_MIN,
-        mem_mb=4000,
+        runtime=runtime_of("recip_coins_diagnosis"),
+        mem_mb=mem_of("recip_coins_diagnosis"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_coins_diagnosis"

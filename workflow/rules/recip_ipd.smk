@@ -14,8 +14,8 @@ rule recip_ipd_meta:
     log:
         f"logs/{SCALE}/recip_ipd_meta/{{agent}}/seed{{seed}}.log",
     resources:
-        runtime=60,
-        mem_mb=2000,
+        runtime=runtime_of("recip_ipd_meta"),
+        mem_mb=mem_of("recip_ipd_meta"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_ipd_meta --method {wildcards.agent}"
@@ -37,8 +37,8 @@ rule recip_ipd_match:
     log:
         f"logs/{SCALE}/recip_ipd_analytic/{{pair}}/seed{{seed}}.log",
     resources:
-        runtime=30,
-        mem_mb=2000,
+        runtime=runtime_of("recip_ipd_match"),
+        mem_mb=mem_of("recip_ipd_match"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_ipd_analytic --method {wildcards.pair}"
@@ -56,8 +56,8 @@ rule recip_ipd_rollout:
     log:
         f"logs/{SCALE}/recip_ipd_rollout/reciprocator_vs_nl/seed{{seed}}.log",
     resources:
-        runtime=60,
-        mem_mb=4000,
+        runtime=runtime_of("recip_ipd_rollout"),
+        mem_mb=mem_of("recip_ipd_rollout"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_ipd_rollout --method reciprocator_vs_nl"
@@ -141,8 +141,8 @@ rule recip_ipd_mmaml_study:
     log:
         f"logs/{SCALE}/recip_ipd_mmaml_study/{{arm}}/seed{{seed}}.log",
     resources:
-        runtime=60,
-        mem_mb=2000,
+        runtime=runtime_of("recip_ipd_mmaml_study"),
+        mem_mb=mem_of("recip_ipd_mmaml_study"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_ipd_mmaml_study --method {wildcards.arm}"
@@ -164,8 +164,8 @@ rule recip_ipd_mmaml_eval:
     log:
         f"logs/{SCALE}/recip_ipd_mmaml_eval/{{arm}}/seed0.log",
     resources:
-        runtime=30,
-        mem_mb=2000,
+        runtime=runtime_of("recip_ipd_mmaml_eval"),
+        mem_mb=mem_of("recip_ipd_mmaml_eval"),
         cpus_per_task=1,
     shell:
         "python workflow/scripts/mixedmotive_cli.py train recip_ipd_mmaml_eval --method {wildcards.arm}"
