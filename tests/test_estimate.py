@@ -70,9 +70,13 @@ def test_repository_costs_file_is_valid():
     costs = est.load_costs()
     assert costs, "workflow/costs.yaml is missing"
     for scale, per_rule in costs.items():
-        if scale in ("measured", "overhead_s"):
+        if scale in ("measured", "overhead_s", "peak_mb"):
             continue
         assert scale in ("smoke", "default", "paper") and scale in costs["measured"]
         for rule, per_key in per_rule.items():
             assert "*" in per_key and all(v >= 0 for v in per_key.values()), (scale, rule)
+    for scale, per_rule in costs.get("peak_mb", {}).items():  # peak resident MB per job (the preflight's)
+        assert scale in costs and set(per_rule) <= set(costs[scale]), scale
+        for rule, per_key in per_rule.items():
+            assert "*" in per_key and all(v > 0 for v in per_key.values()), (scale, rule)
     assert yaml.safe_load(est.COSTS.read_text()) == costs
