@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU readiness check (issue 15), < 30 minutes on one GPU: the smoke DAG with device=cuda, the
+# GPU readiness check, < 30 minutes on one GPU: the smoke DAG with device=cuda, the
 # training-throughput benchmark on the GPU at the default and paper settings, then the paper-scale
 # preflight on the GPU (docs/cluster.md): each training rule's costliest job for two units, its
 # projected time and peak memory.  Prints the figures to record in benchmarks/README.md and

@@ -1,4 +1,4 @@
-"""Speed work on the Coins learners (issue 13, item 5) keeps the results: the smoke-scale
+"""Speed work on the Coins learners keeps the results: the smoke-scale
 ``recip_coins`` frames equal those of commit 6439e09 (before the speed-up), and the training
 forward (distinct views encoded once) equals the plain evaluation.
 

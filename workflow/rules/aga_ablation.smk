@@ -1,4 +1,4 @@
-# AgA ablation (issue 12; docs/decisions.md A12): the paper's open readings of AgA as options of the
+# AgA ablation (docs/decisions.md A12): the paper's open readings of AgA as options of the
 # engine and MAPPO, one run per (budget multiplier, game, variant, seed) -> tables/aga_ablation,
 # figures/aga_ablation_curves, and with aga_ablation.trend.multipliers the budget trend.
 

@@ -1,4 +1,4 @@
-# Coins diagnosis (issue 13; docs/decisions.md C10): the Reciprocator's r_RR weight x normalisation
+# Coins diagnosis (docs/decisions.md C10): the Reciprocator's r_RR weight x normalisation
 # cells at recip_coins' budget, and with recip_coins_diagnosis.trend.multipliers a longer run
 # -> tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (and the trend's table and figure);
 # with recip_coins_diagnosis.confirm.cell one cell re-tested on fresh seeds -> tables/recip_coins_confirm (C11).

@@ -1,4 +1,4 @@
-"""AgA ablation (issue 12, docs/decisions.md A12): end-of-training summary per (game, variant) and
+"""AgA ablation (docs/decisions.md A12): end-of-training summary per (game, variant) and
 the diagnostic rows of the claims table.
 
 Each run's end-of-training value of a column is its mean over the last ``fraction`` of updates

@@ -1,4 +1,4 @@
-"""AgA claims testable on the differentiable games and the runtime table (aga.md §1)."""
+"""AgA claims testable on the differentiable games and the runtime table (docs/papers.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""AgA claims testable with multi-agent PPO (aga.md §1 C4, C5; issues 5 and 6).
+"""AgA claims testable with multi-agent PPO (docs/papers.md; claims C4, C5).
 
 Each run's end-of-training value is the mean over its last ``marl_final_fraction`` of updates
 (:func:`mixedmotive.analysis.marl.final_values`).  AgA is the headline variant
-``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend, aga.md §2).  "At least the baselines'" holds for a metric when, against every baseline,
+``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend).  "At least the baselines'" holds for a metric when, against every baseline,
 mean(AgA) - mean(baseline) >= -``marl_margin`` over seeds; the detail also counts the
 baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
 """

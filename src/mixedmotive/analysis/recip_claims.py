@@ -1,4 +1,4 @@
-"""Reciprocators claims testable in the IPD (reciprocators.md §1, C2 and C3)."""
+"""Reciprocators claims testable in the IPD (docs/papers.md; claims C2 and C3)."""
 
 from __future__ import annotations
 

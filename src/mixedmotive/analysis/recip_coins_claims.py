@@ -1,4 +1,4 @@
-"""Reciprocators claims testable in Coins (reciprocators.md §1, C4 and C5).
+"""Reciprocators claims testable in Coins (docs/papers.md; claims C4 and C5).
 
 Each run's end-of-training value is the mean over its last ``coins_final_fraction`` of
 episodes (MFOS runs included: their episodes count environment episodes, so the same

@@ -1,4 +1,4 @@
-"""Coins diagnosis (issue 13, docs/decisions.md C10): the statistic of every Coins claim per
+"""Coins diagnosis (docs/decisions.md C10): the statistic of every Coins claim per
 (r_RR weight, normalisation) cell, the budget trend of NL-PPO's P(own coin), and a diagnostic claim.
 
 The inputs are the diagnosis runs (rows with ``cell``, ``rr_weight``, ``rr_normalise`` and

@@ -1,4 +1,4 @@
-"""AgA ablation (issue 12): tables/aga_ablation, figures/aga_ablation_curves and, with a budget
+"""AgA ablation (docs/decisions.md A12): tables/aga_ablation, figures/aga_ablation_curves and, with a budget
 trend, tables/aga_ablation_trend and figures/aga_ablation_trend.  The numbers come from
 :mod:`mixedmotive.analysis.aga_ablation`; this module only draws them."""
 

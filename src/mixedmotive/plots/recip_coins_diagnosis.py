@@ -1,4 +1,4 @@
-"""Coins diagnosis (issue 13): tables/recip_coins_diagnosis, figures/recip_coins_diagnosis and, with a
+"""Coins diagnosis (docs/decisions.md C10): tables/recip_coins_diagnosis, figures/recip_coins_diagnosis and, with a
 budget trend, tables/recip_coins_diagnosis_trend and figures/recip_coins_diagnosis_trend; with a
 confirmation, tables/recip_coins_confirm.  The
 numbers come from :mod:`mixedmotive.analysis.recip_coins_diagnosis`; this module only draws them."""
