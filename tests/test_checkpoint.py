@@ -251,27 +251,8 @@ def _env() -> dict:
 
 def _kill_half_way(cmd: list[str], log: Path, cwd: Path) -> tuple[int, int]:
     """Run ``cmd``; SIGKILL it once its progress log reports at least half the episodes done."""
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=_env())
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            found = PROGRESS.findall(log.read_text())
-            if found:
-                k, n = map(int, found[-1])
-                if 2 * k >= n:
-                    os.kill(proc.pid, signal.SIGKILL)
-                    break
-            if proc.poll() is not None:
-                pytest.fail(f"finished before the kill (rc {proc.returncode}):\n{log.read_text()}")
-            time.sleep(0.005)
-        else:
-            pytest.fail(f"no progress past half-way in time:\n{log.read_text()}")
-    finally:
-        if proc.poll() is None:  # killed above (not reaped yet) or failing: never leave it running
-            proc.kill()
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, log.read_text()
+    k, n, rc = _signal_at(cmd, log, cwd, signal.SIGKILL, lambda n: (n + 1) // 2)
+    assert rc == -signal.SIGKILL, log.read_text()
     return k, n
 
 
@@ -423,8 +404,9 @@ def test_signal_handler_flags_a_loaded_checkpointer_and_exits_an_unloaded_one(si
     assert signal.getsignal(sig) == before  # the previous handler is back
 
 
-def _signal_at_random_step(cmd: list[str], log: Path, cwd: Path, sig: int) -> tuple[int, int, int]:
-    """Run ``cmd``; send ``sig`` once its progress log reports a random step in the first half; wait."""
+def _signal_at(cmd: list[str], log: Path, cwd: Path, sig: int, target_of) -> tuple[int, int, int]:
+    """Run ``cmd``; send ``sig`` once its progress log reports episode ``target_of(n)`` of ``n`` or later; wait for
+    it to end.  Returns the episode seen, ``n`` and the return code."""
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, env=_env())
     target = None
@@ -434,7 +416,7 @@ def _signal_at_random_step(cmd: list[str], log: Path, cwd: Path, sig: int) -> tu
             found = PROGRESS.findall(log.read_text())
             if found:
                 k, n = map(int, found[-1])
-                target = target or random.randint(1, max(1, n // 2))
+                target = target or target_of(n)
                 if k >= target:
                     os.kill(proc.pid, sig)
                     break
@@ -445,10 +427,15 @@ def _signal_at_random_step(cmd: list[str], log: Path, cwd: Path, sig: int) -> tu
             pytest.fail(f"no progress in time:\n{log.read_text()}")
         proc.wait(timeout=120)
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # failing: never leave it running
             proc.kill()
             proc.wait(timeout=60)
     return k, n, proc.returncode
+
+
+def _signal_at_random_step(cmd: list[str], log: Path, cwd: Path, sig: int) -> tuple[int, int, int]:
+    """Run ``cmd``; send ``sig`` once its progress log reports a random step in the first half; wait."""
+    return _signal_at(cmd, log, cwd, sig, lambda n: random.randint(1, max(1, n // 2)))
 
 
 @pytest.mark.parametrize("name,sig", [("mfos", signal.SIGTERM), ("rollout", signal.SIGINT), ("mmaml", signal.SIGURG)])
