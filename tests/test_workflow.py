@@ -14,6 +14,7 @@ import copy
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -437,6 +438,35 @@ def test_budget_8x_schedules_its_runs_and_outputs_and_nothing_else(make_copy):
     assert trained == runs - _budget_runs(8, ["harvest"], ["simul_ind", "simul_co", "aga",
                                                             "aga_sign_off_no_hamiltonian"], [0])
     assert len(trained) == 42 - 4
+
+
+def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(make_copy):
+    """config/coins_paper.yaml adds Reciprocator vs NL-PPO and NL-PPO vs NL-PPO at the paper scale's recip_coins
+    settings (3 seeds) in a folder of their own, their figure and the claims; the default Coins jobs are the same."""
+    root = make_copy("coins-paper")
+    plain = snakemake(root, "-n", "--cores", "2", timeout=180)
+    paper = snakemake(root, "-n", "-p", "--cores", "2", "--configfile", "config/coins_paper.yaml", timeout=180)
+    assert plain.returncode == 0 and paper.returncode == 0, _fail_msg(paper, "a dry run failed")
+    before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(paper)))
+    runs = {("recip_coins_paper", f"pairing={p}, seed={s}") for p in ("reciprocator_vs_nl", "nl_vs_nl") for s in range(3)}
+    assert after - before == runs | {("recip_fig3_coins_vs_nl_paper", "")}, sorted(after - before)
+    assert before <= after
+    text = output_of(paper)
+    assert "figures/recip_fig3_coins_vs_nl_paper.pdf" in text
+    cfgs = {}
+    for line in text.splitlines():
+        if "train recip_coins --method" in line and "recip_coins_paper/" in line:
+            words = shlex.split(line)
+            cfgs[words[words.index("--method") + 1], words[words.index("--seed") + 1]] = json.loads(
+                words[words.index("--config-json") + 1])
+    assert len(cfgs) == 6
+    paper_settings = yaml.safe_load((root / "config" / "config.yaml").read_text())["scales"]["paper"]["recip_coins"]
+    for (pairing, _), cfg in cfgs.items():
+        assert (cfg["episodes"], cfg["batch"], cfg["ppo"]["epochs"]) == (paper_settings["episodes"],
+                                                                        paper_settings["batch"], 40)
+        if pairing == "reciprocator_vs_nl":  # (NL-PPO vs NL-PPO reads only the Reciprocator's warm-up length)
+            assert (cfg["reciprocator"]["refit_batches"], cfg["reciprocator"]["refit_epochs"]) == (16, 20)
+        assert "mfos" not in cfg and cfg["scale"] == "default"
 
 
 @pytest.mark.parametrize("change,message", [

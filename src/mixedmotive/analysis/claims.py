@@ -194,5 +194,10 @@ def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
 
 
 def claims_table(paths, cfg: dict) -> pd.DataFrame:
-    """The claims table of the raw results ``paths`` (written by ``plots.claims.write``)."""
-    return evaluate(group_by_experiment(paths), cfg)
+    """The claims table of the raw results ``paths`` (written by ``plots.claims.write``).  A larger budget whose
+    spec lists its own ``paths`` (runs of an experiment at other settings, e.g. Coins at the paper's) gets those
+    runs, grouped by experiment, as ``spec["frames"]``; they are left out of the scale's own frames."""
+    own = {str(p) for spec in cfg.get("budgets") or () for p in spec.get("paths", ())}
+    specs = [{**spec, "frames": group_by_experiment([p for p in paths if str(p) in set(map(str, spec["paths"]))])}
+             if "paths" in spec else spec for spec in cfg.get("budgets") or ()]
+    return evaluate(group_by_experiment([p for p in paths if str(p) not in own]), {**cfg, "budgets": specs})

@@ -175,7 +175,8 @@ def table2(inputs, out, cfg: dict) -> None:
     write_table(table2_frame(t, fraction, cfg.get("games"), (b or {}).get("lam")), Path(out),
                 title=f"Table 2{budget_text(cfg)}: average equality E in Harvest and Cleanup (mean ± SEM over seeds; "
                 "higher is better)",
-                note=(f"{cfg.get('scale', '?')} scale; {runs}per run: mean over the last {fraction:.0%} of updates of the "
+                note=(f"{cfg.get('scale', '?')} scale; {runs}per run: mean over the last {fraction:.0%} of updates "
+                      "of the "
                       "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped; E < 0 when some "
                       "agents' returns are negative); "
                       f"{UNDEFINED_E} = no episode in that window of any seed had a positive collective return; "
