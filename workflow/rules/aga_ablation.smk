@@ -156,29 +156,8 @@ CLAIM_CFG["ablation_reuse"] = ABL_REUSE
 
 # --- Table 2 / Fig. 3 and AGA-C4 at aga_ablation.budget.multiplier x the default updates (docs/decisions.md A16):
 # the ablation's runs of the budget's variants (a trend run of the same budget, game, variant and seed is the same
-# file), each under its Table 2 name where its settings at x1 are a Table 2 run's (ablation_reuses, tested).
-def budget_names(game):
-    return {v: ablation_reuses(game, v) or v for v in ABL_BUDGET["variants"]}
-
-
-def budget_results(mult):
-    return [ablation_run(mult, game, variant, seed) for game in ABL_BUDGET["games"]
-            for variant in ABL_BUDGET["variants"] for seed in range(ABL_BUDGET["n_seeds"])]
-
-
-def budget_plot_cfg(wildcards):
-    # from the wildcards, so that the params name the multiplier they draw
-    budget = {"multiplier": int(wildcards.mult), "lam": ABL["lam"],
-              "games": {g: budget_names(g) for g in ABL_BUDGET["games"]}}
-    return as_arg({**SSD, "games": ABL_BUDGET["games"], "scale": SCALE, "budget": budget,
-                   "final_fraction": CFG["claims"]["marl_final_fraction"], "headline": CFG["claims"]["marl_headline"]})
-
-
-def budget_built(path):
-    """Whether the configured budget's file of the wildcard pattern ``path`` exists (then it goes into the report)."""
-    return bool(ABL_BUDGET["multiplier"]) and os.path.exists(path.format(mult=ABL_BUDGET["multiplier"]))
-
-
+# file), each under its Table 2 name where its settings at x1 are a Table 2 run's (ablation_reuses, tested);
+# budget_results, budget_plot_cfg, budget_built: common.smk.
 rule aga_table2_ssd_equality_budget:
     input:
         lambda w: budget_results(int(w.mult)),
