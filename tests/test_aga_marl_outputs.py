@@ -143,3 +143,72 @@ def test_hyperparameter_table_follows_the_config(scale):
     assert tab.loc["environment steps per run", "Selfish-MMM2"] == str(mm["updates"] * mm["horizon"] * mm["batch"])
     assert {f"mappo.{k}" for k in ssd["mappo"]} <= set(tab.index)
     assert ("conv" in tab.loc["actor (one per agent)", "Harvest / Cleanup"]) == bool(ssd["network"]["actor_channels"])
+
+
+# ------------------------------------------------------------------ at a larger budget (decision A16)
+BUDGET_NAMES = {"simul_ind": "simul_ind", "sl": "sl", "aga": "aga_lam100",
+                "aga_sign_off_no_hamiltonian": "aga_sign_off_no_hamiltonian"}
+
+
+def ablation_frame(values: dict, game="harvest", budget=8):
+    """The AgA ablation's rows (ablation variant names, a ``budget`` column) with :func:`frame`'s values."""
+    return frame(values, game=game).assign(budget=budget, experiment="aga_ablation")
+
+
+def _spec(games=("harvest",), n_seeds=2, names=BUDGET_NAMES):
+    return {"name": "8x", "kind": "aga_ablation", "multiplier": 8, "n_seeds": n_seeds,
+            "games": {g: dict(names) for g in games}}
+
+
+def test_claims_at_a_larger_budget_are_the_same_check_on_the_ablation_runs():
+    from mixedmotive.analysis.claims import evaluate
+
+    at1 = frame({"aga_lam100": [0.1, 0.2], "simul_ind": [0.5, 0.6], "sl": [0.5, 0.6]})
+    # at 8x AgA catches up in E; a 1x ablation run and other variants must not count
+    at8 = pd.concat([ablation_frame({"aga": [0.7, 0.8], "simul_ind": [0.5, 0.6], "sl": [0.6, 0.7],
+                                     "aga_sign_off_no_hamiltonian": [0.9, 0.9]}),
+                     ablation_frame({"aga": [0.0, 0.0], "sl": [0.99, 0.99]}, budget=1),
+                     ablation_frame({"aga_sgd": [0.99, 0.99]})])
+    table = evaluate({"aga_ssd": at1, "aga_ablation": at8}, {**load()["claims"], "budgets": [_spec()]})
+    rows = table[table.id == "AGA-C4-harvest-E"].set_index("budget")
+    assert list(rows.index) == ["default", "8x"]  # the larger budget's row follows the claim's own
+    assert rows.loc["default", "verdict"] == "not reproduced" and rows.loc["8x", "verdict"] == "reproduced"
+    assert rows.loc["8x", "threshold"] == rows.loc["default", "threshold"]
+    same = at_least_baselines(frame({"aga_lam100": [0.7, 0.8], "simul_ind": [0.5, 0.6], "sl": [0.6, 0.7]}),
+                              "equality", "Harvest equality E", CLAIMS)
+    assert rows.loc["8x", "statistic"] == same.statistic and rows.loc["8x", "key"] == same.key == "+0.1"
+    assert rows.loc["8x", "decisions"].endswith("A16") and "A16" not in rows.loc["default", "decisions"]
+    # Cleanup is not in the budget: one row; every other claim has its one default row
+    assert (table.id == "AGA-C4-cleanup-E").sum() == 1
+    assert set(table[table.budget == "8x"].id) == {"AGA-C4-harvest-E", "AGA-C4-harvest-SW"}
+
+
+def test_a_claim_with_a_missing_run_at_the_larger_budget_is_not_run():
+    from mixedmotive.analysis.claims import evaluate
+
+    at8 = ablation_frame({"aga": [0.7, 0.8], "simul_ind": [0.5, 0.6], "sl": [0.6],
+                          "aga_sign_off_no_hamiltonian": [0.9, 0.9]})
+    table = evaluate({"aga_ablation": at8}, {**load()["claims"], "budgets": [_spec(("harvest", "cleanup"))]})
+    rows = table[table.budget == "8x"].set_index("id")
+    assert (rows.verdict == "not run").all() and len(rows) == 4
+    assert rows.loc["AGA-C4-harvest-SW", "detail"] == "missing runs at 8x (harvest): sl/seed1"
+    assert rows.loc["AGA-C4-cleanup-E", "detail"].startswith("missing runs at 8x (cleanup): simul_ind/seed0, ")
+    assert (table[table.budget == "default"].id.str.startswith("AGA-C4")).sum() == 4  # "needs aga_ssd"
+
+
+def test_table2_at_a_larger_budget_relabels_the_ablation_variants(tmp_path):
+    t = pd.concat([ablation_frame({"aga": [0.6, 0.8], "simul_ind": [0.2, 0.4],
+                                   "aga_sign_off_no_hamiltonian": [0.9, 0.7]}),
+                   ablation_frame({"aga": [0.0, 0.0]}, budget=1)])  # another budget's run is left out
+    p = tmp_path / "runs.parquet"
+    results.write(t.reset_index(drop=True), p, {"experiment": "aga_ablation"})
+    out = tmp_path / "aga_table2_ssd_equality_x8.pdf"
+    cfg = {"final_fraction": 0.2, "scale": "default", "updates": 80, "horizon": 200, "batch": 8,
+           "budget": {"multiplier": 8, "lam": 100, "games": {"harvest": BUDGET_NAMES}}}
+    table2([str(p)], out, cfg)
+    tab = pd.read_csv(out.with_suffix(".csv")).set_index("method")
+    assert list(tab.index) == ["Simul-Ind", "AgA (λ=100)", "ξ_c + 100ξ (no sign rule, no H_cξ_c)"]
+    assert tab.loc["AgA (λ=100)", "Harvest E"] == "0.700 ± 0.100"
+    assert tab.loc["ξ_c + 100ξ (no sign rule, no H_cξ_c)", "Harvest seeds"] == "2/2"
+    tex = out.with_suffix(".tex").read_text()
+    assert "Table 2 at 8× the default updates" in tex

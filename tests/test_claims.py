@@ -372,8 +372,9 @@ def test_c6_boundary_and_failure(registry, cfg):
 
 def test_evaluate_all_reproduced(cfg):
     table = evaluate(all_frames(), cfg)
-    assert list(table.columns) == ["id", "paper", "source", "claim", "statistic", "threshold", "verdict", "key",
-                                   "detail", "decisions", "diagnosis"]
+    assert list(table.columns) == ["id", "paper", "source", "claim", "budget", "statistic", "threshold", "verdict",
+                                   "key", "detail", "decisions", "diagnosis"]
+    assert (table.budget == "default").all() and table.id.is_unique  # no larger budget configured: one row each
     aga = table[table.id.isin(AGA_IDS)].set_index("id")
     assert set(aga.index) == AGA_IDS
     assert (aga.verdict == "reproduced").all(), aga.verdict.to_dict()

@@ -76,3 +76,41 @@ def test_missing_pairing_is_not_run():
 @pytest.mark.parametrize("cid", ["RECIP-C4a", "RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c"])
 def test_claims_are_registered_with_the_coins_experiment(cid):
     assert load_registry()[cid].experiments == ("recip_coins",)
+
+
+def test_paper_settings_runs_decide_c4a_at_budget_paper_and_stay_out_of_the_default_rows(tmp_path):
+    """A budget with paths of its own (config/coins_paper.yaml; docs/decisions.md A16): its runs decide RECIP-C4a
+    at budget "paper" with the same check and are not mixed into the default rows; a missing seed is "not run"."""
+    from mixedmotive import results
+    from mixedmotive.analysis.claims import claims_table
+
+    def write(folder, frame):
+        paths = []
+        for (pairing, seed), f in frame.groupby(["pairing", "seed"]):
+            p = tmp_path / folder / pairing / f"seed{seed}.parquet"
+            results.write(f.reset_index(drop=True), p, {"experiment": "recip_coins", "method": pairing, "seed": seed})
+            paths.append(str(p))
+        return paths
+
+    default = write("recip_coins", pd.concat([_frame("reciprocator_vs_nl", {0, 1, 2}, [0.50, 0.49, 0.51], [0] * 3),
+                                             _frame("nl_vs_nl", {0, 1, 2}, [0.50, 0.51, 0.52], [0] * 3)]))
+    paper = write("recip_coins_paper", pd.concat([_frame("reciprocator_vs_nl", {0, 1, 2}, [0.70, 0.72, 0.71], [0] * 3),
+                                                 _frame("nl_vs_nl", {0, 1, 2}, [0.50, 0.49, 0.51], [0] * 3)]))
+    spec = {"name": "paper", "kind": "recip_coins", "paths": paper, "n_seeds": 3,
+            "pairings": ["reciprocator_vs_nl", "nl_vs_nl"]}
+    cfg = {**CFG, "scale": "default", "budgets": [spec]}
+    table = claims_table(default + paper, cfg)
+    rows = table[table.id == "RECIP-C4a"].set_index("budget")
+    assert list(rows.index) == ["default", "paper"]
+    assert rows.loc["default", "verdict"] == "not reproduced" and rows.loc["paper", "verdict"] == "reproduced"
+    alone = load_registry()["RECIP-C4a"].check({"recip_coins": pd.concat(
+        [_frame("reciprocator_vs_nl", {0, 1, 2}, [0.70, 0.72, 0.71], [0] * 3),
+         _frame("nl_vs_nl", {0, 1, 2}, [0.50, 0.49, 0.51], [0] * 3)])}, CFG)
+    assert rows.loc["paper", "statistic"] == alone.statistic and rows.loc["paper", "threshold"] == alone.threshold
+    assert "(n=3)" in rows.loc["default", "statistic"]  # the paper's runs are not in the default row
+    assert set(table[table.budget == "paper"].id) == {"RECIP-C4a"}
+
+    short = claims_table(default + paper[:-1], {**cfg, "budgets": [{**spec, "paths": paper[:-1]}]})
+    row = short[(short.id == "RECIP-C4a") & (short.budget == "paper")].iloc[0]
+    # (the paths are nl_vs_nl's, then reciprocator_vs_nl's: the last one left out is reciprocator_vs_nl's seed 2)
+    assert row.verdict == "not run" and row.detail == "missing runs at paper: reciprocator_vs_nl/seed2"

@@ -111,3 +111,15 @@ def test_ablation_job_is_the_games_section_with_the_variants_options():
     mmm2 = job_settings("aga_ablation", CFG, "mmm2:aga_sign_off_no_hamiltonian:x1")
     assert mmm2["backend"] == CFG["mmm2_backend"] and mmm2["updates"] == CFG["aga_mmm2"]["updates"]
     assert mmm2["network"] == CFG["aga_mmm2"]["network"] and mmm2["mappo"]["aga_sign"] == "off"
+
+
+@pytest.mark.parametrize("game", ["harvest", "cleanup"])
+@pytest.mark.parametrize("variant", ["simul_ind", "simul_co", "svo", "cga", "sl"])
+def test_table2_baselines_as_ablation_variants_are_table2_runs_at_the_default_budget(game, variant):
+    """The larger-budget Table 2 (aga_ablation.budget) trains the baselines as ablation variants: at x1 their
+    settings are Table 2's runs' but for the label, as the workflow's ablation_reuses compares them, and at x8
+    they differ only in the updates."""
+    table2 = job_settings("aga_ssd", CFG, f"{game}:{variant}")
+    assert job_settings("aga_ablation", CFG, f"{game}:{variant}:x1") == {**table2, "variant": variant}
+    x8 = job_settings("aga_ablation", CFG, f"{game}:{variant}:x8")
+    assert x8 == {**table2, "variant": variant, "updates": 8 * CFG["aga_ssd"]["updates"]}

@@ -14,6 +14,8 @@ import copy
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -393,6 +395,118 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
                                                           "recip_hyperparameters"}, jobs
     if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
         assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_coins_confirm_table"}, jobs
+
+
+# --------------------------------------------------------------------------- 2b. a larger budget (decision A16)
+BUDGET_VARIANTS = ("simul_ind", "simul_co", "svo", "cga", "sl", "aga", "aga_sign_off_no_hamiltonian")
+BUDGET_RULES = {"aga_table2_ssd_equality_budget", "aga_fig3_ssd_curves_budget"}
+
+
+def _budget_runs(mult: int, games, variants, seeds) -> set[tuple[str, str]]:
+    return {("aga_ablation", f"mult={mult}, game={g}, variant={v}, seed={s}")
+            for g in games for v in variants for s in seeds}
+
+
+def test_budget_8x_schedules_its_runs_and_outputs_and_nothing_else(make_copy):
+    """config/budget_8x.yaml adds Table 2's six methods and ξ_c + 100ξ at 8x (Harvest and Cleanup, 3 seeds), the two
+    outputs at 8x and the claims; every other job of the default DAG is the same, and the default DAG has none."""
+    root = make_copy("budget-8x")
+    plain = snakemake(root, "-n", "--cores", "2", timeout=180)
+    assert plain.returncode == 0, _fail_msg(plain, "the default dry run failed")
+    with_budget = snakemake(root, "-n", "--cores", "2", "--configfile", "config/budget_8x.yaml", timeout=180)
+    assert with_budget.returncode == 0, _fail_msg(with_budget, "the dry run with config/budget_8x.yaml failed")
+    before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(with_budget)))
+    runs = _budget_runs(8, ("harvest", "cleanup"), BUDGET_VARIANTS, range(3))
+    assert after - before == runs | {(r, "mult=8") for r in BUDGET_RULES}, sorted(after - before)
+    assert before <= after and not any("mult=8" in w for _, w in before)
+    new = output_of(with_budget)
+    for out in ("tables/aga_table2_ssd_equality_x8.pdf", "tables/aga_table2_ssd_equality_x8.csv",
+                "figures/aga_fig3_ssd_curves_x8.pdf"):
+        assert out in new, out
+    claims_inputs = re.search(r"rule claims:\n\s+input: ([^\n]+)", new).group(1).split(", ")
+    assert {f"results/default/aga_ablation/x8/cleanup/sl/seed{s}.parquet" for s in range(3)} <= set(claims_inputs)
+
+    # the budget trend's x8 runs (config/budget_trend.yaml) are the same files: where they exist, none is retrained
+    trend = [root / f"results/default/aga_ablation/x8/harvest/{v}/seed0.parquet"
+             for v in ("simul_ind", "simul_co", "aga", "aga_sign_off_no_hamiltonian")]
+    for path in trend:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    reused = snakemake(root, "-n", "--cores", "2", "--configfile", "config/budget_8x.yaml", timeout=180)
+    assert reused.returncode == 0, _fail_msg(reused, "the dry run with the trend's files failed")
+    trained = {j for j in _jobs(output_of(reused)) if j[0] == "aga_ablation" and "mult=8" in j[1]}
+    assert trained == runs - _budget_runs(8, ["harvest"], ["simul_ind", "simul_co", "aga",
+                                                            "aga_sign_off_no_hamiltonian"], [0])
+    assert len(trained) == 42 - 4
+
+
+def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(make_copy):
+    """config/coins_paper.yaml adds Reciprocator vs NL-PPO and NL-PPO vs NL-PPO at the paper scale's recip_coins
+    settings (3 seeds) in a folder of their own, their figure and the claims; the default Coins jobs are the same."""
+    root = make_copy("coins-paper")
+    plain = snakemake(root, "-n", "--cores", "2", timeout=180)
+    paper = snakemake(root, "-n", "-p", "--cores", "2", "--configfile", "config/coins_paper.yaml", timeout=180)
+    assert plain.returncode == 0 and paper.returncode == 0, _fail_msg(paper, "a dry run failed")
+    before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(paper)))
+    runs = {("recip_coins_paper", f"pairing={p}, seed={s}") for p in ("reciprocator_vs_nl", "nl_vs_nl") for s in range(3)}
+    assert after - before == runs | {("recip_fig3_coins_vs_nl_paper", "")}, sorted(after - before)
+    assert before <= after
+    text = output_of(paper)
+    assert "figures/recip_fig3_coins_vs_nl_paper.pdf" in text
+    cfgs = {}
+    for line in text.splitlines():
+        if "train recip_coins --method" in line and "recip_coins_paper/" in line:
+            words = shlex.split(line)
+            cfgs[words[words.index("--method") + 1], words[words.index("--seed") + 1]] = json.loads(
+                words[words.index("--config-json") + 1])
+    assert len(cfgs) == 6
+    paper_settings = yaml.safe_load((root / "config" / "config.yaml").read_text())["scales"]["paper"]["recip_coins"]
+    for (pairing, _), cfg in cfgs.items():
+        assert (cfg["episodes"], cfg["batch"], cfg["ppo"]["epochs"]) == (paper_settings["episodes"],
+                                                                        paper_settings["batch"], 40)
+        if pairing == "reciprocator_vs_nl":  # (NL-PPO vs NL-PPO reads only the Reciprocator's warm-up length)
+            assert (cfg["reciprocator"]["refit_batches"], cfg["reciprocator"]["refit_epochs"]) == (16, 20)
+        assert "mfos" not in cfg and cfg["scale"] == "default"
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"variants": ["aga", "agaa"]}, "'aga_ablation.budget.variants': 'agaa' is not a variant defined"),
+    ({"multiplier": 1}, "'aga_ablation.budget.multiplier': 1 is the default budget"),
+])
+def test_budget_section_errors_are_one_line_before_any_job(make_copy, tmp_path, change, message):
+    root = make_copy("budget-invalid")
+    (tmp_path / "budget.yaml").write_text(yaml.safe_dump({"aga_ablation": {"budget": change}}))
+    proc = snakemake(root, "-n", "--configfile", str(tmp_path / "budget.yaml"), timeout=120)
+    assert proc.returncode != 0 and message in output_of(proc), _fail_msg(proc, "no error")
+
+
+@pytest.mark.slow
+def test_budget_at_smoke_scale_runs_the_chain_and_the_claims_have_both_budgets(smoke_root, tmp_path):
+    """config/budget_8x.yaml at the smoke scale (2x, Harvest, one seed) on a copy of the smoke build: the budget's
+    runs that the smoke trend has not trained, its two outputs and the claims, whose table then has the AGA-C4
+    Harvest rows at both budgets."""
+    root = tmp_path / "smoke-budget"
+    shutil.copytree(smoke_root, root, symlinks=True)
+    proc = snakemake(root, "--cores", "2", "--configfile", "config/budget_8x.yaml", *SMOKE, timeout=900)
+    assert proc.returncode == 0, _fail_msg(proc, "the smoke run with config/budget_8x.yaml failed")
+    jobs = _jobs(output_of(proc))
+    training = {j for j in jobs if j[0] not in PLOTS_AND_CLAIMS | BUDGET_RULES | {"claims_scorecard"}}
+    # the smoke trend (x2, simul_ind and aga, seed 0) has trained two of the seven
+    assert training == _budget_runs(2, ["harvest"], ["simul_co", "svo", "cga", "sl", "aga_sign_off_no_hamiltonian"],
+                                    [0]), jobs
+    for out in ("tables/smoke/aga_table2_ssd_equality_x2.csv", "figures/smoke/aga_fig3_ssd_curves_x2.pdf"):
+        assert (root / out).is_file(), out
+    table2 = pd.read_csv(root / "tables/smoke/aga_table2_ssd_equality_x2.csv")
+    assert list(table2.method) == ["Simul-Ind", "Simul-Co", "SVO", "CGA", "SL", "AgA (λ=100)",
+                                   "ξ_c + 100ξ (no sign rule, no H_cξ_c)"]
+    claims = pd.read_csv(root / "tables/smoke/claims.csv", keep_default_na=False)
+    assert list(dict.fromkeys(claims.budget)) == ["smoke", "2x"]
+    at2 = claims[claims.budget == "2x"].set_index("id")
+    assert sorted(at2.index) == ["AGA-C4-harvest-E", "AGA-C4-harvest-SW"]
+    assert set(at2.verdict) <= {"reproduced", "not reproduced"}, at2.verdict.to_dict()
+    assert at2.loc["AGA-C4-harvest-SW", "statistic"].startswith("Harvest collective return (mean ± SEM over seeds): "
+                                                               "aga_lam100 ")
+    assert (root / "figures/smoke/claims_scorecard.png").is_file()
 
 
 # --------------------------------------------------------------------------- 3. targeted rebuild

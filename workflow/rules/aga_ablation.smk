@@ -1,10 +1,19 @@
 # AgA ablation (docs/decisions.md A12): the paper's open readings of AgA as options of the
 # engine and MAPPO, one run per (budget multiplier, game, variant, seed) -> tables/aga_ablation,
-# figures/aga_ablation_curves, and with aga_ablation.trend.multipliers the budget trend.
+# figures/aga_ablation_curves, and with aga_ablation.trend.multipliers the budget trend; with
+# aga_ablation.budget.multiplier Table 2 / Fig. 3 and the AGA-C4 claims at that budget (A16).
 
 ABL = CFG["aga_ablation"]
 ABL_TREND = ABL["trend"]
+ABL_BUDGET = ABL["budget"]
 ABL_GAMES = list(ABL["games"])
+for _name in ABL_BUDGET["variants"]:
+    if _name not in ABL["variants"]:
+        sys.exit(f"mixedmotive: invalid config: key 'aga_ablation.budget.variants': {_name!r} is not a variant "
+                 f"defined in aga_ablation.variants ({', '.join(ABL['variants'])})")
+if ABL_BUDGET["multiplier"] == 1:
+    sys.exit("mixedmotive: invalid config: key 'aga_ablation.budget.multiplier': 1 is the default budget "
+             "(Table 2 itself); 0 = off, else a multiple of at least 2")
 
 
 rule aga_ablation:
@@ -12,7 +21,7 @@ rule aga_ablation:
         f"{RES}/aga_ablation/x{{mult}}/{{game}}/{{variant}}/seed{{seed}}.parquet",
     wildcard_constraints:
         mult=r"\d+",
-        game="|".join(ABL_GAMES),
+        game="|".join(dict.fromkeys(ABL_GAMES + ABL_BUDGET["games"])),
         variant="|".join(ABL["variants"]),
     params:
         cfg=job_cfg("aga_ablation", method=lambda w: f"{w.game}:{w.variant}:x{w.mult}"),
@@ -49,11 +58,13 @@ ABL_TREND_RESULTS = [
     for variant in ABL_TREND["variants"]
     for seed in range(ABL_TREND["n_seeds"])
 ] if ABL_TREND["multipliers"] else []
+# the variants these outputs draw (not those only the larger-budget Table 2 trains: its plots have their own params)
+ABL_DRAWN = {v for names in [*ABL["games"].values(), ABL_TREND["variants"]] for v in names}
 ABL_PLOT_CFG = as_arg(
     {
         "games": ABL["games"],
         "lam": ABL["lam"],
-        "variants": ABL["variants"],
+        "variants": {k: v for k, v in ABL["variants"].items() if k in ABL_DRAWN},
         "trend": ABL_TREND,
         "reuse": ABL_REUSE,
         "n_seeds": ABL["n_seeds"],
@@ -141,3 +152,56 @@ if ABL_TREND["multipliers"]:
     ALL_OUTPUTS += [f"{FIG}/aga_ablation_trend.pdf", *table("aga_ablation_trend")]
 CLAIM_INPUTS += ABL_RESULTS
 CLAIM_CFG["ablation_reuse"] = ABL_REUSE
+
+
+# --- Table 2 / Fig. 3 and AGA-C4 at aga_ablation.budget.multiplier x the default updates (docs/decisions.md A16):
+# the ablation's runs of the budget's variants (a trend run of the same budget, game, variant and seed is the same
+# file), each under its Table 2 name where its settings at x1 are a Table 2 run's (ablation_reuses, tested);
+# budget_results, budget_plot_cfg, budget_built: common.smk.
+rule aga_table2_ssd_equality_budget:
+    input:
+        lambda w: budget_results(int(w.mult)),
+    output:
+        pdf=reported(f"{TAB}/aga_table2_ssd_equality_x{{mult}}.pdf", "../report/aga_ssd.rst", "AgA",
+                     exists=budget_built(f"{TAB}/aga_table2_ssd_equality_x{{mult}}.pdf")),
+        csv=f"{TAB}/aga_table2_ssd_equality_x{{mult}}.csv",
+        tex=f"{TAB}/aga_table2_ssd_equality_x{{mult}}.tex",
+    wildcard_constraints:
+        mult=r"\d+",
+    params:
+        cfg=budget_plot_cfg,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_table2_ssd_equality_x{{mult}}.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_table2_ssd_equality {input}"
+        " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
+
+
+rule aga_fig3_ssd_curves_budget:
+    input:
+        lambda w: budget_results(int(w.mult)),
+    output:
+        reported(f"{FIG}/aga_fig3_ssd_curves_x{{mult}}.pdf", "../report/aga_ssd.rst", "AgA",
+                 exists=budget_built(f"{FIG}/aga_fig3_ssd_curves_x{{mult}}.pdf")),
+    wildcard_constraints:
+        mult=r"\d+",
+    params:
+        cfg=budget_plot_cfg,
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/aga_fig3_ssd_curves_x{{mult}}.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot aga_fig3_ssd_curves {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+if ABL_BUDGET["multiplier"]:
+    _mult = ABL_BUDGET["multiplier"]
+    ALL_OUTPUTS += [f"{FIG}/aga_fig3_ssd_curves_x{_mult}.pdf", *table(f"aga_table2_ssd_equality_x{_mult}")]
+    CLAIM_INPUTS += [p for p in budget_results(_mult) if p not in CLAIM_INPUTS]
+    CLAIM_CFG["budgets"] = CLAIM_CFG.get("budgets", []) + [
+        {"name": f"{_mult}x", "kind": "aga_ablation", "multiplier": _mult, "n_seeds": ABL_BUDGET["n_seeds"],
+         "games": {g: budget_names(g) for g in ABL_BUDGET["games"]}}]

@@ -201,6 +201,31 @@ def ablation_run(mult, game, variant, seed):
     return f"{RES}/aga_ssd/{game}/{reused}/seed{seed}.parquet"
 
 
+# --- Table 2 / Fig. 3 at a larger budget (aga_ablation.smk; reads ABL, ABL_BUDGET, SSD at call time; decision A16)
+def budget_names(game):
+    """aga_ablation.budget's variants -> their Table 2 names (a variant without one keeps its own)."""
+    return {v: ablation_reuses(game, v) or v for v in ABL_BUDGET["variants"]}
+
+
+def budget_results(mult):
+    """Raw results of aga_ablation.budget at ``mult`` x the default updates."""
+    return [ablation_run(mult, game, variant, seed) for game in ABL_BUDGET["games"]
+            for variant in ABL_BUDGET["variants"] for seed in range(ABL_BUDGET["n_seeds"])]
+
+
+def budget_plot_cfg(wildcards):
+    """Params of Table 2 / Fig. 3 at the budget of the wildcard ``mult`` (from the wildcards: they name it)."""
+    budget = {"multiplier": int(wildcards.mult), "lam": ABL["lam"],
+              "games": {g: budget_names(g) for g in ABL_BUDGET["games"]}}
+    return as_arg({**SSD, "games": ABL_BUDGET["games"], "scale": SCALE, "budget": budget,
+                   "final_fraction": CFG["claims"]["marl_final_fraction"], "headline": CFG["claims"]["marl_headline"]})
+
+
+def budget_built(path):
+    """Whether the configured budget's file of the wildcard pattern ``path`` exists (then it goes into the report)."""
+    return bool(ABL_BUDGET["multiplier"]) and os.path.exists(path.format(mult=ABL_BUDGET["multiplier"]))
+
+
 # --- Coins diagnosis (recip_coins_diagnosis.smk; reads COINS and DIAG_MAIN_CELL at call time)
 def diag_run(pairing, cell, mult, seed):
     """Raw result of one Coins-diagnosis run: recip_coins' run for recip_coins' own cell at the default budget."""

@@ -84,3 +84,59 @@ ALL_OUTPUTS += [
     *table("recip_hyperparameters"),
 ]
 CLAIM_INPUTS += COINS_RESULTS
+
+
+# --- Coins at the paper's settings (docs/decisions.md A16; config/coins_paper.yaml): recip_coins' runs with the
+# paper scale's recip_coins section, in a folder of their own; RECIP-C4a decided on them at budget "paper".
+COINS_PAPER = CFG["recip_coins_paper"]
+COINS_PAPER_SECTION = resolve(config, scale="paper")["recip_coins"]
+COINS_PAPER_CFG = {**CFG, "recip_coins": COINS_PAPER_SECTION}
+
+
+rule recip_coins_paper:
+    output:
+        table=f"{RES}/recip_coins_paper/{{pairing}}/seed{{seed}}.parquet",
+        meta=f"{RES}/recip_coins_paper/{{pairing}}/seed{{seed}}.json",
+    wildcard_constraints:
+        pairing="|".join(COINS_PAPER["pairings"]),
+    params:
+        cfg=lambda w: as_arg(job_settings("recip_coins", COINS_PAPER_CFG, w.pairing)),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/recip_coins_paper/{{pairing}}/seed{{seed}}.log",
+    resources:
+        runtime=runtime_of("recip_coins_paper"),
+        mem_mb=mem_of("recip_coins_paper"),
+        cpus_per_task=1,
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py train recip_coins --method {wildcards.pairing}"
+        " --seed {wildcards.seed} --config-json {params.cfg} --out {output.table} > {log} 2>&1"
+
+
+COINS_PAPER_RESULTS = expand(f"{RES}/recip_coins_paper/{{pairing}}/seed{{seed}}.parquet",
+                             pairing=COINS_PAPER["pairings"], seed=range(COINS_PAPER["n_seeds"]))
+
+
+rule recip_fig3_coins_vs_nl_paper:
+    input:
+        COINS_PAPER_RESULTS,
+    output:
+        reported(f"{FIG}/recip_fig3_coins_vs_nl_paper.pdf", "../report/recip_coins.rst", "Reciprocators"),
+    params:
+        cfg=as_arg({**COINS_PAPER_SECTION, "scale": SCALE, "budget": "the paper's settings"}),
+    conda:
+        ENV
+    log:
+        f"logs/{SCALE}/plots/recip_fig3_coins_vs_nl_paper.log",
+    shell:
+        "python workflow/scripts/mixedmotive_cli.py plot recip_fig3_coins_vs_nl {input}"
+        " --config-json {params.cfg} --out {output} > {log} 2>&1"
+
+
+if COINS_PAPER["n_seeds"]:
+    ALL_OUTPUTS += [f"{FIG}/recip_fig3_coins_vs_nl_paper.pdf"]
+    CLAIM_INPUTS += COINS_PAPER_RESULTS
+    CLAIM_CFG["budgets"] = CLAIM_CFG.get("budgets", []) + [
+        {"name": "paper", "kind": "recip_coins", "paths": COINS_PAPER_RESULTS, "n_seeds": COINS_PAPER["n_seeds"],
+         "pairings": COINS_PAPER["pairings"]}]

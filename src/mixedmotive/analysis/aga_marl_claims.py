@@ -5,15 +5,19 @@ Each run's end-of-training value is the mean over its last ``marl_final_fraction
 ``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend).  "At least the baselines'" holds for a metric when, against every baseline,
 mean(AgA) - mean(baseline) >= -``marl_margin`` over seeds; the detail also counts the
 baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
+
+At a larger budget (``aga_ablation.budget``, docs/decisions.md A16) the C4 claims are decided by the same check on
+the ablation's runs at that budget, relabelled as Table 2's variants.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from .claims import Verdict, at_least, claim
-from .marl import final_values
+from .claims import Verdict, at_least, budget, claim
+from .marl import as_table2, final_values, missing_runs
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "AgA"
@@ -26,7 +30,7 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
     threshold = (f"mean({headline}) - mean(baseline) {at_least(margin)} against every baseline "
                  f"(last {fraction:.0%} of updates; detail: one-sided Welch p < {alpha})")
     fin = final_values(frame, column, fraction)
-    per = {v: fin[fin.variant == v][column].dropna().to_numpy() for v in fin.variant.unique()}
+    per = {v: fin[fin.variant == v][column].dropna().to_numpy() for v in fin.variant.unique()} if len(fin) else {}
     a = per.get(headline, np.array([]))
     bases = [b for b in BASELINES if b in per and len(per[b])]
     if headline not in per or not any(b in per for b in BASELINES):
@@ -69,6 +73,21 @@ for _game in ("harvest", "cleanup"):
         claim(f"AGA-C4-{_game}-{_tag}", PAPER, f"Table 2 / Fig. 3 ({_game.capitalize()})",
               f"In {_game.capitalize()}, AgA (headline λ = 100) reaches at least the {_what} of Simul-Ind, Simul-Co, SVO, CGA "
               "and SL.", ("aga_ssd",))(_check)
+
+
+@budget("aga_ablation")
+def _c4_at_budget(frames, cfg, spec):
+    """AGA-C4 at ``spec["multiplier"]`` x the default updates: for each game of ``spec["games"]`` (game ->
+    {ablation variant: Table 2 variant}) the ablation's runs as ``aga_ssd`` rows, or, where any of the
+    ``spec["n_seeds"]`` seeds of a variant is missing, the sentence naming the missing runs."""
+    runs = frames.get("aga_ablation", pd.DataFrame())
+    out = {}
+    for game, names in spec["games"].items():
+        missing = missing_runs(runs, game, spec["multiplier"], names, spec["n_seeds"])
+        at_budget = ({"aga_ssd": as_table2(runs, game, spec["multiplier"], names)} if not missing else
+                     f"missing runs at {spec['name']} ({game}): " + ", ".join(missing))
+        out.update({f"AGA-C4-{game}-{tag}": at_budget for tag in ("E", "SW")})
+    return out
 
 
 @claim("AGA-C5-win", PAPER, "Selfish-MMM2 (Fig. 6)",

@@ -4,6 +4,11 @@ A claim names the experiments whose raw results it reads and a ``check`` that
 returns the statistic, the threshold and the verdict.  Claims whose experiments
 have no results in the inputs are listed as "not run".  Later experiments add
 claims with :func:`claim` in their own module of ``mixedmotive.analysis``.
+
+Every row carries a ``budget``: the scale's own runs (``default``, ``smoke``, ``paper``) and, for the larger
+budgets in ``cfg["budgets"]`` (docs/decisions.md A16), the same claims decided by the same check on the runs of
+that budget.  A module registers with :func:`budget` how a kind of larger budget turns the raw results into the
+frames a claim's check reads (e.g. the AgA ablation's 8x runs as Table 2's ``aga_ssd`` rows).
 """
 
 from __future__ import annotations
@@ -89,6 +94,21 @@ CLAIM_MODULES = (
 )
 
 
+#: kinds of larger budget: kind -> function(frames, cfg, spec) -> {claim id: the frames its check reads at that
+#: budget, or a sentence saying which runs are missing (the row is then "not run")}
+BUDGETS: dict[str, Callable[[dict[str, pd.DataFrame], dict, dict], dict[str, "dict[str, pd.DataFrame] | str"]]] = {}
+
+
+def budget(kind: str):
+    """Decorator registering how the larger budgets of ``kind`` (``cfg["budgets"][i]["kind"]``) are decided."""
+
+    def register(frames_at_budget):
+        BUDGETS[kind] = frames_at_budget
+        return frames_at_budget
+
+    return register
+
+
 def claim(id: str, paper: str, source: str, statement: str, experiments: tuple[str, ...]):
     """Decorator registering ``check`` as the test of one paper claim."""
 
@@ -136,24 +156,48 @@ def group_by_experiment(paths) -> dict[str, pd.DataFrame]:
     return {exp: results.read_many(ps) for exp, ps in by_exp.items()}
 
 
+def _row(c: Claim, frames: "dict[str, pd.DataFrame] | str", cfg: dict, budget_name: str, larger=False) -> dict:
+    """One row of the claims table: claim ``c`` checked on ``frames`` (a string: the runs that are missing);
+    ``larger``: a row at a larger budget (decision A16 explains those)."""
+    row = {"id": c.id, "paper": c.paper, "source": c.source, "claim": c.statement, "budget": budget_name}
+    if isinstance(frames, str):
+        row.update(statistic="", threshold="", verdict="not run", key="", detail=frames)
+    elif all(e in frames for e in c.experiments):
+        v = c.check(frames, cfg)
+        verdict = "not run" if not v.ran else "reproduced" if v.reproduced else "not reproduced"
+        row.update(statistic=v.statistic, threshold=v.threshold, verdict=verdict, key=v.key if v.ran else "",
+                   detail=v.detail)
+    else:
+        row.update(statistic="", threshold="", verdict="not run", key="",
+                   detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
+    row["decisions"] = ", ".join(DECISIONS.get(c.id, ()) + (("A16",) if larger else ()))
+    row["diagnosis"] = DIAGNOSIS.get(c.id, "")
+    return row
+
+
 def evaluate(frames: dict[str, pd.DataFrame], cfg: dict) -> pd.DataFrame:
+    """Every registered claim on ``frames`` (budget ``cfg["scale"]``, default ``default``), each followed by its
+    rows at the larger budgets of ``cfg["budgets"]``: specs ``{"name": "8x", "kind": ..., ...}`` (see
+    :func:`budget`)."""
+    registry = load_registry()
+    base = cfg.get("scale", "default")
+    extra: dict[str, list[dict]] = {}
+    for spec in cfg.get("budgets") or ():
+        if spec["kind"] not in BUDGETS:
+            raise KeyError(f"no larger budget of kind {spec['kind']!r} is registered ({', '.join(BUDGETS)})")
+        for cid, at_budget in BUDGETS[spec["kind"]](frames, cfg, spec).items():
+            extra.setdefault(cid, []).append(_row(registry[cid], at_budget, cfg, spec["name"], larger=True))
     rows = []
-    for c in load_registry().values():
-        row = {"id": c.id, "paper": c.paper, "source": c.source, "claim": c.statement}
-        if all(e in frames for e in c.experiments):
-            v = c.check(frames, cfg)
-            verdict = "not run" if not v.ran else "reproduced" if v.reproduced else "not reproduced"
-            row.update(statistic=v.statistic, threshold=v.threshold, verdict=verdict, key=v.key if v.ran else "",
-                       detail=v.detail)
-        else:
-            row.update(statistic="", threshold="", verdict="not run", key="",
-                       detail="needs " + ", ".join(e for e in c.experiments if e not in frames))
-        row["decisions"] = ", ".join(DECISIONS.get(c.id, ()))
-        row["diagnosis"] = DIAGNOSIS.get(c.id, "")
-        rows.append(row)
+    for c in registry.values():
+        rows += [_row(c, frames, cfg, base), *extra.get(c.id, [])]
     return pd.DataFrame(rows)
 
 
 def claims_table(paths, cfg: dict) -> pd.DataFrame:
-    """The claims table of the raw results ``paths`` (written by ``plots.claims.write``)."""
-    return evaluate(group_by_experiment(paths), cfg)
+    """The claims table of the raw results ``paths`` (written by ``plots.claims.write``).  A larger budget whose
+    spec lists its own ``paths`` (runs of an experiment at other settings, e.g. Coins at the paper's) gets those
+    runs, grouped by experiment, as ``spec["frames"]``; they are left out of the scale's own frames."""
+    own = {str(p) for spec in cfg.get("budgets") or () for p in spec.get("paths", ())}
+    specs = [{**spec, "frames": group_by_experiment([p for p in paths if str(p) in set(map(str, spec["paths"]))])}
+             if "paths" in spec else spec for spec in cfg.get("budgets") or ()]
+    return evaluate(group_by_experiment([p for p in paths if str(p) not in own]), {**cfg, "budgets": specs})

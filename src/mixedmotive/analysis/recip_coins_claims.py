@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .claims import Verdict, claim, fmt_p, welch_greater
+from .claims import Verdict, budget, claim, fmt_p, welch_greater
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "Reciprocators"
@@ -61,6 +61,18 @@ def _nl_p_own(frames, cfg, pairing):
 def nl_p_own_vs_reciprocator_beats_vs_nl(frames, cfg):
     return compare(_nl_p_own(frames, cfg, "reciprocator_vs_nl"), _nl_p_own(frames, cfg, "nl_vs_nl"),
                    LABEL["reciprocator_vs_nl"], LABEL["nl_vs_nl"], "NL-PPO P(own coin)", cfg)
+
+
+@budget("recip_coins")
+def _c4a_at_budget(frames, cfg, spec):
+    """RECIP-C4a on the runs of ``spec["frames"]`` (recip_coins at other settings, e.g. the paper's; docs/decisions.md
+    A16), or the sentence naming the runs of ``spec["pairings"]`` x ``spec["n_seeds"]`` seeds that are missing."""
+    runs = spec.get("frames", {}).get("recip_coins")
+    have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int)))
+    missing = [f"{p}/seed{s}" for p in spec["pairings"] for s in range(spec["n_seeds"]) if (p, s) not in have]
+    if missing:
+        return {"RECIP-C4a": f"missing runs at {spec['name']}: " + ", ".join(missing)}
+    return {"RECIP-C4a": {"recip_coins": runs}}
 
 
 @claim("RECIP-C4b", PAPER, "Coins vs NL-PPO (p. 7)",

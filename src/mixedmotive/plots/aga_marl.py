@@ -1,4 +1,8 @@
-"""AgA Table 2 and Fig. 3 (Harvest, Cleanup) and Fig. 6 (Selfish-MMM2) from the MAPPO runs' rows."""
+"""AgA Table 2 and Fig. 3 (Harvest, Cleanup) and Fig. 6 (Selfish-MMM2) from the MAPPO runs' rows.
+
+Table 2 and Fig. 3 at a larger budget (docs/decisions.md A16) are drawn by the same functions from the AgA
+ablation's runs at that budget: ``cfg["budget"]`` = ``{"multiplier": m, "lam": λ, "games": {game: {ablation
+variant: Table 2 variant}}}``; a variant without a Table 2 counterpart (ξ_c + 100ξ) is labelled by what it is."""
 
 from __future__ import annotations
 
@@ -14,24 +18,58 @@ import seaborn as sns  # noqa: E402
 
 from .. import results  # noqa: E402
 from ..agents.mappo import parse_variant  # noqa: E402
-from ..analysis.marl import final_values  # noqa: E402
+from ..analysis.aga_ablation import describe  # noqa: E402
+from ..analysis.marl import as_table2, final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_sem  # noqa: E402
 from .footer import save_pdf  # noqa: E402
 from .style import label  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402
 
 
-def variant_label(variant: str) -> str:
-    method, lam = parse_variant(variant)
+def _parsed(variant: str):
+    try:
+        return parse_variant(variant)
+    except ValueError:  # an ablation variant without a Table 2 counterpart
+        return None
+
+
+def variant_label(variant: str, lam: float | None = None) -> str:
+    """``AgA (λ=100)``, ``Simul-Co``; an ablation variant by what it computes, with ``lam`` for its λ."""
+    parsed = _parsed(variant)
+    if parsed is None:
+        return describe(variant).replace("λξ", f"{lam:g}ξ" if lam is not None else "λξ")
+    method, lam = parsed
     return f"{label(method)} (λ={lam:g})" if lam is not None else label(method)
 
 
 def variant_order(variants) -> list[str]:
-    """Baselines in the paper's Table 2 order, then AgA by increasing lambda."""
+    """Baselines in the paper's Table 2 order, then AgA by increasing lambda, then ablation variants."""
     base = ["simul_ind", "simul_co", "svo", "cga", "sl"]
     vs = list(dict.fromkeys(variants))
-    return sorted(vs, key=lambda v: (parse_variant(v)[0] == "aga", base.index(v) if v in base else 99,
-                                     parse_variant(v)[1] or 0.0))
+
+    def key(v):
+        parsed = _parsed(v)
+        if parsed is None:
+            return (2, 0, 0.0, v)
+        return (int(parsed[0] == "aga"), base.index(v) if v in base else 99, parsed[1] or 0.0, v)
+
+    return sorted(vs, key=key)
+
+
+def at_budget(t: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """The rows Table 2 / Fig. 3 draw: ``t`` itself, or at a larger budget (``cfg["budget"]``, see the module
+    docstring) the AgA ablation's runs of that budget under their Table 2 names."""
+    b = cfg.get("budget")
+    if not b:
+        return t
+    return pd.concat([as_table2(t, game, b["multiplier"], names) for game, names in b["games"].items()],
+                     ignore_index=True)
+
+
+def budget_text(cfg: dict) -> str:
+    """`` at 8× the default updates`` at a larger budget, else nothing."""
+    b = cfg.get("budget")
+    return f" at {b['multiplier']}× the default updates" if b else ""
 
 
 def _colours(variants) -> dict:
@@ -69,7 +107,8 @@ def _smooth(frame) -> int:
 
 def fig3(inputs, out, cfg: dict) -> None:
     """Collective return, equality, sustainability and beam hits against environment steps, per game."""
-    t = results.read_many(inputs)
+    t = at_budget(results.read_many(inputs), cfg)
+    lam = (cfg.get("budget") or {}).get("lam")
     games = [g for g in cfg.get("games", t.game.unique()) if g in set(t.game)]
     variants = variant_order(t.variant.unique())
     col = _colours(variants)
@@ -81,7 +120,7 @@ def fig3(inputs, out, cfg: dict) -> None:
         smooth = _smooth(g)
         for c, (column, name) in enumerate(panels):
             ax = axes[r, c]
-            drawn = [_curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v),
+            drawn = [_curve(ax, g[g.variant == v], column, col[v], smooth, label=variant_label(v, lam),
                             **_style(v, cfg.get("headline"))) for v in variants]
             if not any(drawn):
                 ax.text(0.5, 0.5, "undefined in every update\n(E needs a positive collective return)"
@@ -93,7 +132,8 @@ def fig3(inputs, out, cfg: dict) -> None:
             ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, ncol=2)
     n_seeds = t.groupby("variant").seed.nunique().min()
-    fig.suptitle(f"AgA in the sequential social dilemmas ({cfg.get('scale', '?')} scale: {cfg.get('n_agents')} agents, "
+    fig.suptitle(f"AgA in the sequential social dilemmas{budget_text(cfg)} ({cfg.get('scale', '?')} scale: "
+                 f"{cfg.get('n_agents')} agents, "
                  f"episodes of {cfg.get('T')} steps; mean ± SEM over {n_seeds} seeds, moving mean of "
                  f"{_smooth(t)} updates)", fontsize=10)
     fig.tight_layout()
@@ -108,12 +148,12 @@ def _mean_sem_cell(values: pd.Series, digits: int, undefined: str) -> str:
     return fmt_pm(*mean_sem(values), digits=digits) if values.notna().any() else undefined
 
 
-def table2_frame(t: pd.DataFrame, fraction: float, games=None) -> pd.DataFrame:
+def table2_frame(t: pd.DataFrame, fraction: float, games=None, lam: float | None = None) -> pd.DataFrame:
     rows = []
     games = [g for g in games if g in set(t.game)] if games else sorted(set(t.game), key=lambda g: g != "harvest")
     finals = {(g, c): final_values(t[t.game == g], c, fraction) for g in games for c in ("equality", "collective")}
     for v in variant_order(t.variant.unique()):
-        row = {"method": variant_label(v)}
+        row = {"method": variant_label(v, lam)}
         for g in games:
             e = finals[g, "equality"]
             e = e[e.variant == v]["equality"]
@@ -127,11 +167,16 @@ def table2_frame(t: pd.DataFrame, fraction: float, games=None) -> pd.DataFrame:
 
 
 def table2(inputs, out, cfg: dict) -> None:
-    t = results.read_many(inputs)
+    t = at_budget(results.read_many(inputs), cfg)
     fraction = cfg["final_fraction"]
-    write_table(table2_frame(t, fraction, cfg.get("games")), Path(out),
-                title="Table 2: average equality E in Harvest and Cleanup (mean ± SEM over seeds; higher is better)",
-                note=(f"{cfg.get('scale', '?')} scale; per run: mean over the last {fraction:.0%} of updates of the "
+    b = cfg.get("budget")
+    runs = (f"runs: the AgA ablation's at {b['multiplier']}× ({b['multiplier'] * cfg['updates']} updates of "
+            f"{cfg['horizon'] * cfg['batch']} environment steps; docs/decisions.md A16); " if b else "")
+    write_table(table2_frame(t, fraction, cfg.get("games"), (b or {}).get("lam")), Path(out),
+                title=f"Table 2{budget_text(cfg)}: average equality E in Harvest and Cleanup (mean ± SEM over seeds; "
+                "higher is better)",
+                note=(f"{cfg.get('scale', '?')} scale; {runs}per run: mean over the last {fraction:.0%} of updates "
+                      "of the "
                       "per-episode E = 1 - ΣΣ|ri-rj| / (2N Σ ri) (episodes with Σ ri ≤ 0 skipped; E < 0 when some "
                       "agents' returns are negative); "
                       f"{UNDEFINED_E} = no episode in that window of any seed had a positive collective return; "

@@ -38,7 +38,7 @@ LINE = FONT * 1.3 / 72  # inches per text line
 CHAR = FONT * 0.58 / 72  # inches per character, on average, of the sans-serif font
 # PDF columns: heading, width in characters, and the text of a row
 COLUMNS = (
-    ("claim", 22, lambda r: f"{r['id']}\n{r['paper']}: {r['source']}"),
+    ("claim", 22, lambda r: f"{r['id']}\n{r['paper']}: {r['source']}\nbudget: {r['budget']}"),
     ("statement", 44, lambda r: r["claim"]),
     ("statistic", 46, lambda r: r["statistic"]),
     ("threshold", 34, lambda r: r["threshold"]),
@@ -110,7 +110,10 @@ def pages(frame: pd.DataFrame, title: str = TITLE, note: str = NOTE) -> list:
 
 
 def write_claims(paths, out_pdf, cfg: dict) -> pd.DataFrame:
-    table = unavailable(claims_table(paths, cfg), cfg.get("scale") or os.environ.get("MIXEDMOTIVE_SCALE"))
+    """The claims table of ``paths``; the rows of the scale's own runs have budget ``cfg["scale"]`` (else
+    ``$MIXEDMOTIVE_SCALE``, else ``default``)."""
+    scale = cfg.get("scale") or os.environ.get("MIXEDMOTIVE_SCALE") or "default"
+    table = unavailable(claims_table(paths, {**cfg, "scale": scale}), scale)
     out_pdf = Path(out_pdf)
     _atomic_write(out_pdf.with_suffix(".csv"), lambda tmp: table.to_csv(tmp, index=False))
     tex = to_tex(table, TITLE)

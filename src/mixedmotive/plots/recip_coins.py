@@ -218,7 +218,8 @@ def fig3(inputs, out, cfg: dict) -> None:
     right.legend(handles=handles, fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     if not drawn:
         _missing(right)
-    _finish(fig, (left, right), "Coins: NL-PPO against Reciprocator, MFOS and NL-PPO", smooth, inner)
+    at = f" at {cfg['budget']}" if cfg.get("budget") else ""  # e.g. the paper's settings (docs/decisions.md A16)
+    _finish(fig, (left, right), f"Coins: NL-PPO against Reciprocator, MFOS and NL-PPO{at}", smooth, inner)
     _save(fig, out)
 
 
