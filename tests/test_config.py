@@ -159,6 +159,8 @@ def test_resolve_without_scales_section(raw):
          ["aga_ablation.games.harvest", "aga_typo", "not a variant defined"]),
         (lambda c: c["aga_ablation"]["trend"].__setitem__("variants", ["simul_co", "agaa"]), None,
          ["aga_ablation.trend.variants", "agaa"]),
+        (lambda c: c["aga_ablation"]["budget"].__setitem__("variants", ["simul_co", "agaa"]), None,
+         ["aga_ablation.budget.variants", "agaa", "not a variant defined"]),
         (lambda c: c["aga_ablation"]["trend"].__setitem__("multipliers", [1]), None,
          ["aga_ablation.trend.multipliers"]),
         (lambda c: c["scales"]["smoke"]["aga_ablation"]["games"].__setitem__("mmm2", ["nope"]), "smoke",

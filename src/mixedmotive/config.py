@@ -218,6 +218,7 @@ def _check_ablation_names(config: dict, where: str) -> None:
         return
     lists = {f"aga_ablation.games.{g}": names for g, names in section["games"].items()}
     lists["aga_ablation.trend.variants"] = section["trend"]["variants"]
+    lists["aga_ablation.budget.variants"] = (section.get("budget") or {}).get("variants", [])
     for key, names in lists.items():
         for name in names:
             if name not in section["variants"]:
