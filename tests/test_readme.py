@@ -124,3 +124,14 @@ def test_layout_lists_every_top_level_folder_that_exists():
     folders = {p.split("/", 1)[0] for p in tracked if "/" in p}
     if folders:  # a copy without git history lists nothing
         assert folders <= listed, f"folders missing from the layout: {sorted(folders - listed)}"
+
+
+def test_readme_preflight_table_equals_the_paper_costs():
+    """The cluster section's table is workflow/costs.yaml's paper entries (the preflight writes them): every training
+    rule with a measured paper cost appears once, with its costliest job's CPU time and peak memory as written."""
+    costs = load_costs()
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| ([^|]+) \| ([\d.]+) GB \|$", README, re.M)
+    assert {rule for rule, *_ in rows} == set(costs["paper"]) and len(rows) == len(costs["paper"]), rows
+    for rule, job, duration, gb in rows:
+        assert duration.strip() == format_duration(costs["paper"][rule][job]), (rule, job, duration)
+        assert float(gb) == round(costs["peak_mb"]["paper"][rule][job] / 1000, 1), (rule, job, gb)
