@@ -54,3 +54,11 @@ def test_compare_names_the_first_raw_result_that_differs(tmp_path):
     fingerprint.write(results, fp, kind="other CPU")  # another kind's entry leaves this kind's alone
     assert set(fingerprint.load(fp)) == {"K", "other CPU"}
     assert fingerprint.compare(results, fp, kind="K")[0] == "different"
+
+
+def test_measured_times_are_left_out(tmp_path):
+    """Table 3's runtime job records step times, which differ between any two runs: the fingerprint skips it."""
+    results = tmp_path / "results"
+    _write(results / "aga_runtime/all/seed0.parquet", pd.DataFrame({"seconds": [0.1]}))
+    _write(results / "aga_public_goods/aga/seed0.parquet", pd.DataFrame({"x": [1.0]}))
+    assert list(fingerprint.compute(results)) == ["aga_public_goods/aga/seed0"]

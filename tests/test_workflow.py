@@ -315,7 +315,7 @@ def _jobs(text: str) -> list[tuple[str, str]]:
     return [tuple(j) for j in jobs]
 
 
-PLOTS_AND_CLAIMS = {"all", "claims", "aga_hyperparameters", "aga_fig1_trajectories", "aga_table1_public_goods",
+PLOTS_AND_CLAIMS = {"all", "claims", "claims_scorecard", "aga_hyperparameters", "aga_fig1_trajectories", "aga_table1_public_goods",
                     "aga_table3_runtime",
                     "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
                     "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
@@ -387,14 +387,14 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
     if case == "plot-option":
         assert {r for r, _ in jobs} - {"all"} == {"aga_fig1_trajectories"}, jobs
     if case == "mmaml-study-id":  # only the study's outputs and the claims read the study
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_ipd_mmaml_study_table",
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_ipd_mmaml_study_table",
                                                           "recip_ipd_mmaml_study_figure"}, jobs
     if case == "round-robin-lola":  # the round-robin table and the claims read the matches; the table of
         # hyper-parameters prints LOLA's lr
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_table1_ipd_round_robin",
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_table1_ipd_round_robin",
                                                           "recip_hyperparameters"}, jobs
     if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "recip_coins_confirm_table"}, jobs
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_coins_confirm_table"}, jobs
 
 
 # --------------------------------------------------------------------------- 2b. a larger budget (decision A16)
