@@ -218,13 +218,13 @@ def _cfg(name: str) -> dict:
 
 def _run_in_process(name: str):
     """(frame, artifact or None) of one run in this process, seeded like the CLI."""
-    from mixedmotive.experiments import EXPERIMENTS
+    from mixedmotive.jobs import EXPERIMENTS
 
     experiment, method, section = CASES_IN_PROCESS[name]
     cfg = {**copy.deepcopy(section), "scale": "test", "device": "cpu"}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED)
-        out = EXPERIMENTS[experiment](cfg, method, SEED, "cpu")
+        out = EXPERIMENTS[experiment].run(cfg, method, SEED, "cpu")
     return out if isinstance(out, tuple) else (out, None)
 
 

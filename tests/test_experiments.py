@@ -23,7 +23,8 @@ import pytest
 import torch
 
 from mixedmotive import config
-from mixedmotive.experiments import EXPERIMENTS, aga_diffgame, aga_public_goods, aga_runtime
+from mixedmotive.experiments import aga_diffgame, aga_public_goods, aga_runtime
+from mixedmotive.jobs import EXPERIMENTS
 
 PGG_COLUMNS = {"run", "step", "a1", "a2", "r1", "r2", "lam", "steps_to_converge", "method", "seed"}
 DG_COLUMNS = {"start", "highlight", "step", "a1", "a2", "r1", "r2", "lam", "method"}
@@ -60,13 +61,17 @@ def _final(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("step").groupby("run").last().sort_index()
 
 
-def test_registry_entries_are_callables_named_like_config_sections():
+def test_registry_entries_name_a_trainer_and_a_claims_module_and_a_config_section():
+    import importlib
+
     from mixedmotive import config
 
     cfg = config.load(scale="smoke")
     assert {"aga_diffgame", "aga_public_goods", "aga_runtime"} <= set(EXPERIMENTS)
-    for name, fn in EXPERIMENTS.items():
-        assert callable(fn)
+    for name, spec in EXPERIMENTS.items():
+        assert spec.name == name
+        assert callable(importlib.import_module(f"mixedmotive.experiments.{spec.trainer}").run)
+        importlib.import_module(f"mixedmotive.analysis.{spec.claims}")
         # meta-training reads recip_ipd_analytic's sections; the M-MAML study's evaluation reads the round
         # robin's match settings and recip_ipd_mmaml_study's id count
         assert name in cfg or name in ("recip_ipd_meta", "recip_ipd_mmaml_eval"), f"experiment {name} has no config section"

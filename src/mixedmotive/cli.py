@@ -36,7 +36,7 @@ import time
 def _train(args) -> None:
     from . import checkpoint, results
     from .config import config_hash, resolve_device
-    from .experiments import EXPERIMENTS
+    from .jobs import EXPERIMENTS
 
     cfg = json.loads(args.config_json)
     every_s = checkpoint.interval_s(cfg, args.checkpoint_every_s)  # (taken out of cfg: no setting)
@@ -54,7 +54,7 @@ def _train(args) -> None:
     started = time.time()
     # long trainers save / resume through checkpoint.active(); a signal saves and stops at the next save point
     with checkpoint.activate(ckpt), checkpoint.stop_on_signals(ckpt):
-        out = EXPERIMENTS[args.experiment](cfg, args.method, args.seed, device)
+        out = EXPERIMENTS[args.experiment].run(cfg, args.method, args.seed, device)
     frame, artifact = out if isinstance(out, tuple) else (out, None)
     meta = results.provenance(experiment=args.experiment, method=args.method, seed=args.seed,
                               cfg=cfg, device=device, started=started)

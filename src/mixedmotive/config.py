@@ -17,6 +17,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from . import methods
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SCALES = ("smoke", "default", "paper")
@@ -72,8 +74,15 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 
 def load_schema() -> dict:
+    """The config schema, with the method names of the registry (:mod:`mixedmotive.methods`) filled in."""
     with open(SCHEMA_PATH) as fh:
-        return yaml.safe_load(fh)
+        schema = yaml.safe_load(fh)
+    defs = schema["$defs"]
+    defs["method"]["enum"] = list(methods.NAMES)
+    defs["marl_method"]["enum"] = list(methods.MARL)
+    defs["variant"].update(pattern=methods.variant_pattern(), description=methods.variant_forms())
+    defs["lam"]["properties"] = {n: {"type": "number"} for n, m in methods.METHODS.items() if m.lam}
+    return schema
 
 
 def validate(config: dict, schema: dict | None = None, where: str = "config") -> None:

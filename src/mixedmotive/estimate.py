@@ -23,11 +23,13 @@ from pathlib import Path
 import yaml
 
 from .config import ROOT
+from .jobs import EXPERIMENTS
+from .wildcards import AblationRun, DiagnosisRun
 
 COSTS = ROOT / "workflow" / "costs.yaml"
 UNMEASURED_S = 2.0  # plots and tables: seconds on top of the process start (overhead_s)
 # raw-result experiments whose rule has another name
-RULE_OF_EXPERIMENT = {"recip_ipd_analytic": "recip_ipd_match"}
+RULE_OF_EXPERIMENT = {e.name: e.rule for e in EXPERIMENTS.values() if e.rule}
 
 
 def job_key(wildcards: dict) -> str:
@@ -134,11 +136,11 @@ def measure(results_dir: Path) -> dict:
         if rule in ("recip_ipd_rollout", "aga_runtime"):  # no wildcard but the seed
             key = ""
         elif rule == "aga_ablation":  # method game:variant:x<m> -> wildcards mult:game:variant
-            game, variant, mult = key.split(":")
-            key = f"{mult.removeprefix('x')}:{game}:{variant}"
+            game, variant, mult = AblationRun.parse(key)
+            key = f"{mult}:{game}:{variant}"
         elif rule == "recip_coins_diagnosis":  # method pairing:cell:x<m> -> wildcards mult:pairing:cell
-            pairing, cell, mult = key.split(":")
-            key = f"{mult.removeprefix('x')}:{pairing}:{cell}"
+            pairing, cell, mult = DiagnosisRun.parse(key)
+            key = f"{mult}:{pairing}:{cell}"
         walls[(rule, key)].append(float(meta["wall_s"]))
     out: dict = defaultdict(dict)
     for (rule, key), values in sorted(walls.items()):

@@ -175,14 +175,10 @@ def measure_job(rule: str, job: dict, cfg: dict, scratch: Path, device: str) -> 
     from . import checkpoint
     from .estimate import job_key
     from .jobs import job_settings
-    from .study_jobs import settings as study_settings
 
     experiment, method_of, checkpoints = RULES[rule]
     method = method_of(job["wildcards"])
-    if rule == "recip_ipd_mmaml_study":
-        settings = study_settings(rule, cfg, method)
-    else:
-        settings = job_settings(experiment, cfg, None if rule in ("aga_runtime", "recip_ipd_rollout") else method)
+    settings = job_settings(experiment, cfg, None if rule in ("aga_runtime", "recip_ipd_rollout") else method)
     if rule == "recip_ipd_match":
         settings = {**settings, "artifacts": {}}
     if device != "cpu" and settings.get("device") not in (None, "cpu"):

@@ -16,7 +16,7 @@ those results come from the training code HEAD has:
   training files differs in code between that commit and HEAD (comments, docstrings and layout do
   not count: :func:`code_of`), and every job's recorded settings equal what the job would read
   from today's config with :data:`SNAPSHOT_CONFIGFILES` merged in
-  (:func:`mixedmotive.study_jobs.settings`);
+  (:func:`mixedmotive.jobs.job_settings`);
 * it is **current (equivalent)** when, in addition, the training code of some sidecars changed but
   a record in :data:`EQUIVALENCE_FILE` covers each of them: it names the sidecar's commit
   (``from``), a pattern matching the job, and a commit (``to``) since which no training file of
@@ -47,19 +47,11 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from .config import ROOT
+from .jobs import areas
 
 PACKAGE = ROOT / "src" / "mixedmotive"
-AREAS = {
-    "AgA games (Fig. 1, Table 1, Fig. 4, Table 3)": ("aga_diffgame", "aga_public_goods", "aga_runtime"),
-    "Reciprocators IPD (round robin, IPD-Rollout)": ("recip_ipd_meta", "recip_ipd_analytic", "recip_ipd_rollout",
-                                                     "recip_ipd_mmaml_study", "recip_ipd_mmaml_eval"),
-    "Reciprocators Coins": ("recip_coins",),
-    "Reciprocators Coins diagnosis and budget trend (diagnostic)": ("recip_coins_diagnosis",),
-    "AgA Harvest/Cleanup (Table 2, Fig. 3)": ("aga_ssd",),
-    "AgA Selfish-MMM2 (Fig. 6)": ("aga_mmm2",),
-    "AgA ablation and budget trend (diagnostic)": ("aga_ablation",),
-}
-# see the module docstring; experiments/__init__.py is the registry, which imports every experiment
+AREAS = areas()  # {area: its experiments}, from the experiment registry (mixedmotive.jobs)
+# see the module docstring
 NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoint.py", "experiments/__init__.py")}
 # the --configfile files docs/results/ is built with (its README gives the command); the check compares every
 # job's recorded settings with what this config gives it
@@ -168,7 +160,7 @@ def changed_files(sha: str, files, repo: Path = ROOT) -> list[str]:
 
 
 def _settings_match(meta: dict, cfg: dict) -> bool:
-    from .study_jobs import settings as job_settings
+    from .jobs import job_settings
 
     recorded = {k: v for k, v in meta["config"].items() if k != "artifacts"}
     try:

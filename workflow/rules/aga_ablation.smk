@@ -41,8 +41,7 @@ rule aga_ablation:
 ABL_SEEDS = {game: range(ABL.get("seeds_by_game", {}).get(game, ABL["n_seeds"])) for game in ABL_GAMES}
 
 
-ABL_REUSE = {game: {v: ablation_reuses(game, v) for v in variants if ablation_reuses(game, v)}
-             for game, variants in ABL["games"].items()}
+ABL_REUSE = ablation_reuse()
 
 
 ABL_RESULTS = [

@@ -1,4 +1,5 @@
 # Shared helpers: config validation, scale resolution, output paths, job arguments.
+import functools
 import json
 import os
 import shlex
@@ -11,9 +12,9 @@ ENV = "../../environment.yml"  # conda env of every rule (used with --use-conda)
 from mixedmotive.config import ConfigError, coins_confirm_seeds, resolve  # noqa: E402
 from mixedmotive.estimate import load_costs  # noqa: E402
 from mixedmotive.preflight import request  # noqa: E402
-from mixedmotive.jobs import coins_cell, job_settings  # noqa: E402
-from mixedmotive.study_jobs import arm_name, study_arms  # noqa: E402
-from mixedmotive.study_jobs import settings as study_settings  # noqa: E402
+from mixedmotive.jobs import coins_cell, job_settings, study_arms  # noqa: E402
+from mixedmotive.methods import NAMES as METHOD_REGISTRY  # noqa: E402
+from mixedmotive.wildcards import StudyArm  # noqa: E402
 
 try:
     CFG = resolve(config)
@@ -30,7 +31,7 @@ ALL_OUTPUTS = []  # every area appends its final figures and tables
 CLAIM_INPUTS = []  # every area appends the raw results its claims read
 CLAIM_CFG = dict(CFG["claims"])  # the claims job's settings; an area adds what its claims read
 
-METHOD_NAMES = "simul_ind|simul_co|cga|sga|aga|svo|sl"
+METHOD_NAMES = "|".join(METHOD_REGISTRY)  # the method registry (src/mixedmotive/methods.py)
 
 
 wildcard_constraints:
@@ -154,7 +155,7 @@ def rr_match_cfg(wildcards):
 # --- M-MAML study (recip_ipd.smk; docs/decisions.md R12): config recip_ipd_mmaml_study, off while n_ids is 0
 MMAML_STUDY = CFG["recip_ipd_mmaml_study"]
 MMAML_ARMS = study_arms(CFG)
-MMAML_OWN_ARM = arm_name(RR["mmaml"]["batch"], RR["mmaml"]["inner_lr"])
+MMAML_OWN_ARM = str(StudyArm(RR["mmaml"]["batch"], RR["mmaml"]["inner_lr"]))
 
 
 def mmaml_study_run(arm, seed, ext="parquet"):
@@ -173,17 +174,17 @@ def mmaml_eval_inputs(wildcards):
 def mmaml_eval_cfg(wildcards):
     # from the wildcards, not `input`: Snakemake compares params that need `input` only when the job runs,
     # so a new id would not rerun the M-FOS arm's evaluation (its input file does not change)
-    return as_arg({**study_settings("recip_ipd_mmaml_eval", CFG, wildcards.arm),
+    return as_arg({**job_settings("recip_ipd_mmaml_eval", CFG, wildcards.arm),
                    "artifacts": {k: v for k, v in mmaml_eval_inputs(wildcards).items() if k != "reference"}})
 
 
-# --- AgA ablation (aga_ablation.smk; reads SSD, MMM2_BACKEND, ABL_REUSE at call time)
+# --- AgA ablation (aga_ablation.smk): from CFG only, like every helper here
 def ablation_reuses(game, variant):
     """The Table 2 / Fig. 6 variant whose runs are this variant's runs at the default budget: its job
     settings are the ablation job's (docs/decisions.md A12; tested), so the ablation does not retrain it."""
     own = job_settings("aga_ablation", CFG, f"{game}:{variant}:x1")
     area = "aga_mmm2" if game == "mmm2" else "aga_ssd"
-    if area == "aga_ssd" and game not in SSD["games"]:
+    if area == "aga_ssd" and game not in CFG["aga_ssd"]["games"]:
         return None
     for t2 in CFG[area]["variants"]:
         if {**job_settings(area, CFG, t2 if area == "aga_mmm2" else f"{game}:{t2}"), "variant": t2} == own:
@@ -191,44 +192,60 @@ def ablation_reuses(game, variant):
     return None
 
 
+@functools.cache
+def ablation_reuse():
+    """game -> {ablation variant of aga_ablation.games: the Table 2 / Fig. 6 variant whose runs it reuses}."""
+    return {game: {v: ablation_reuses(game, v) for v in variants if ablation_reuses(game, v)}
+            for game, variants in CFG["aga_ablation"]["games"].items()}
+
+
 def ablation_run(mult, game, variant, seed):
     """Raw result of one ablation run: a Table 2 / Fig. 6 run where the ablation reuses one, else its own."""
-    reused = ABL_REUSE.get(game, {}).get(variant) if mult == 1 else None
+    reused = ablation_reuse().get(game, {}).get(variant) if mult == 1 else None
     if reused is None:
         return f"{RES}/aga_ablation/x{mult}/{game}/{variant}/seed{seed}.parquet"
     if game == "mmm2":
-        return f"{RES}/aga_mmm2/{MMM2_BACKEND}/{reused}/seed{seed}.parquet"
+        return f"{RES}/aga_mmm2/{CFG['mmm2_backend']}/{reused}/seed{seed}.parquet"
     return f"{RES}/aga_ssd/{game}/{reused}/seed{seed}.parquet"
 
 
-# --- Table 2 / Fig. 3 at a larger budget (aga_ablation.smk; reads ABL, ABL_BUDGET, SSD at call time; decision A16)
+# --- Table 2 / Fig. 3 at a larger budget (aga_ablation.smk; decision A16)
 def budget_names(game):
     """aga_ablation.budget's variants -> their Table 2 names (a variant without one keeps its own)."""
-    return {v: ablation_reuses(game, v) or v for v in ABL_BUDGET["variants"]}
+    return {v: ablation_reuses(game, v) or v for v in CFG["aga_ablation"]["budget"]["variants"]}
 
 
 def budget_results(mult):
     """Raw results of aga_ablation.budget at ``mult`` x the default updates."""
-    return [ablation_run(mult, game, variant, seed) for game in ABL_BUDGET["games"]
-            for variant in ABL_BUDGET["variants"] for seed in range(ABL_BUDGET["n_seeds"])]
+    budget = CFG["aga_ablation"]["budget"]
+    return [ablation_run(mult, game, variant, seed) for game in budget["games"]
+            for variant in budget["variants"] for seed in range(budget["n_seeds"])]
 
 
 def budget_plot_cfg(wildcards):
     """Params of Table 2 / Fig. 3 at the budget of the wildcard ``mult`` (from the wildcards: they name it)."""
-    budget = {"multiplier": int(wildcards.mult), "lam": ABL["lam"],
-              "games": {g: budget_names(g) for g in ABL_BUDGET["games"]}}
-    return as_arg({**SSD, "games": ABL_BUDGET["games"], "scale": SCALE, "budget": budget,
+    section = CFG["aga_ablation"]
+    budget = {"multiplier": int(wildcards.mult), "lam": section["lam"],
+              "games": {g: budget_names(g) for g in section["budget"]["games"]}}
+    return as_arg({**CFG["aga_ssd"], "games": section["budget"]["games"], "scale": SCALE, "budget": budget,
                    "final_fraction": CFG["claims"]["marl_final_fraction"], "headline": CFG["claims"]["marl_headline"]})
 
 
 def budget_built(path):
     """Whether the configured budget's file of the wildcard pattern ``path`` exists (then it goes into the report)."""
-    return bool(ABL_BUDGET["multiplier"]) and os.path.exists(path.format(mult=ABL_BUDGET["multiplier"]))
+    multiplier = CFG["aga_ablation"]["budget"]["multiplier"]
+    return bool(multiplier) and os.path.exists(path.format(mult=multiplier))
 
 
-# --- Coins diagnosis (recip_coins_diagnosis.smk; reads COINS and DIAG_MAIN_CELL at call time)
+# --- Coins diagnosis (recip_coins_diagnosis.smk)
+def coins_main_cell():
+    """The diagnosis cell of recip_coins' own r_RR settings: its runs at x1 are recip_coins' runs."""
+    rec = CFG["recip_coins"]["reciprocator"]
+    return coins_cell(rec["rr_weight"], rec["rr_normalise"])
+
+
 def diag_run(pairing, cell, mult, seed):
     """Raw result of one Coins-diagnosis run: recip_coins' run for recip_coins' own cell at the default budget."""
-    if mult == 1 and cell == DIAG_MAIN_CELL and pairing in COINS["pairings"]:
+    if mult == 1 and cell == coins_main_cell() and pairing in CFG["recip_coins"]["pairings"]:
         return f"{RES}/recip_coins/{pairing}/seed{seed}.parquet"
     return f"{RES}/recip_coins_diagnosis/x{mult}/{pairing}/{cell}/seed{seed}.parquet"

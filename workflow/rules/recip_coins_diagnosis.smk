@@ -6,7 +6,7 @@
 DIAG = CFG["recip_coins_diagnosis"]
 DIAG_TREND = DIAG["trend"]
 # the cell of recip_coins' own settings: its runs at x1 are recip_coins' runs (the same settings)
-DIAG_MAIN_CELL = coins_cell(COINS["reciprocator"]["rr_weight"], COINS["reciprocator"]["rr_normalise"])
+DIAG_MAIN_CELL = coins_main_cell()
 DIAG_CELLS = [coins_cell(w, n) for w in DIAG["rr_weights"] for n in DIAG["rr_normalise"]]
 
 

@@ -135,7 +135,7 @@ rule recip_ipd_mmaml_study:
     wildcard_constraints:
         arm=r"b\d+(-lr[0-9.e+-]+)?",
     params:
-        cfg=lambda w: as_arg(study_settings("recip_ipd_mmaml_study", CFG, w.arm)),
+        cfg=lambda w: as_arg(job_settings("recip_ipd_mmaml_study", CFG, w.arm)),
     conda:
         ENV
     log:

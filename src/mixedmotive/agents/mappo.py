@@ -20,9 +20,10 @@ Shared by the sequential social dilemmas (Harvest, Cleanup) and Selfish-MMM2.
   advantage, whose gradient (at ratio 1) is ``-E[A_c grad log pi_i]``: the policy
   gradient of the collective return.  Without ``cross_terms`` the Hessians are
   block-diagonal over agents.
-* **Methods**: ``simul_ind`` / ``simul_co`` / ``cga`` / ``aga`` use those losses in the
-  engine; ``svo`` and ``sl`` shape the per-step rewards (``gradients.shaping``) before
-  the individual advantages and then follow Simul-Ind.  The direction is handed to Adam
+* **Methods** (:mod:`mixedmotive.methods`, those with ``marl``): a method's direction takes
+  those losses in the engine; a method with a ``shaping`` (SVO, SL) shapes the per-step
+  rewards (``gradients.shaping``) before the individual advantages and then follows its
+  direction on the unshaped method's losses.  The direction is handed to Adam
   (after clipping its global norm); the critic takes plain Adam steps on its MSE loss.
 """
 
@@ -35,23 +36,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .. import methods as registry
 from ..gradients import direction
 from .ppo import from_section
 from ..gradients.engine import DirectionInfo
 from ..gradients.shaping import sl_rewards, svo_rewards
-
-ENGINE_METHOD = {"simul_ind": "simul_ind", "simul_co": "simul_co", "cga": "cga", "aga": "aga",
-                 "svo": "simul_ind", "sl": "simul_ind"}
-NEEDS_COLLECTIVE = ("simul_co", "aga")
-
-
-def parse_variant(variant: str) -> tuple[str, float | None]:
-    """``'aga_lam100'`` -> ``('aga', 100.0)``; plain method names -> ``(name, None)``."""
-    method, _, lam = variant.partition("_lam")
-    if method not in ENGINE_METHOD or (lam and method not in ("aga", "cga")):
-        raise ValueError(f"unknown method variant {variant!r}: expected one of {sorted(ENGINE_METHOD)},"
-                         " with '_lam<value>' only after aga or cga")
-    return method, (float(lam) if lam else None)
+from ..methods import parse_variant  # noqa: F401  (the variants' parser, re-exported for the learner's users)
 
 
 @dataclass
@@ -231,9 +221,10 @@ def gae(rewards: torch.Tensor, values: torch.Tensor, dones: torch.Tensor, gamma:
 def shape_rewards(method: str, rewards: torch.Tensor, cfg: MAPPOConfig) -> torch.Tensor:
     """(..., N) rewards the individual critic learns: SVO / SL transformed, else unchanged."""
     per_agent = list(rewards.unbind(-1))
-    if method == "svo":
+    shaping = registry.get(method).shaping
+    if shaping == "social_value_orientation":
         return torch.stack(svo_rewards(per_agent, angle=math.radians(cfg.svo_angle_deg), weight=cfg.svo_weight), -1)
-    if method == "sl":
+    if shaping == "self_interest_level":
         return torch.stack(sl_rewards(per_agent, cfg.sl_self_interest), -1)
     return rewards
 
@@ -287,7 +278,12 @@ class MAPPO:
                  device="cpu"):
         self.variant = variant
         self.method, lam = parse_variant(variant)
-        self.lam = lam if lam is not None else (cfg.cga_lam if self.method == "cga" else 1.0)
+        spec = registry.get(self.method)
+        self.lam = lam if lam is not None else (getattr(cfg, spec.lam_key) if spec.lam_key else 1.0)
+        # the engine's method on the learner's losses (rewards are shaped before the advantages), whether it needs
+        # the collective loss, and whether it differentiates the individual gradients (the consensus correction)
+        self.engine_method, self.needs_collective = registry.unshaped(self.method), spec.collective
+        self.consensus = spec.direction == "consensus"
         self.cfg, self.n_agents = cfg, n_agents
         self.actors = AgentActors(n_agents, obs_shape, n_actions, actor_hidden, actor_channels).to(device)
         self.critic = CentralCritic(state_shape, n_agents + 1, critic_hidden, critic_channels).to(device)
@@ -295,7 +291,7 @@ class MAPPO:
         if cfg.optimiser == "adam":
             self.actor_opt = torch.optim.Adam(self.actors.parameters(), lr=cfg.lr, eps=1e-5)
         elif cfg.optimiser == "sgd":  # AgA's direction xi_c + lam'(xi + H_c xi_c) is ~(1 + |lam|) x Simul-Ind's
-            lr = cfg.sgd_lr / (1 + abs(self.lam)) if self.method == "aga" else cfg.sgd_lr
+            lr = cfg.sgd_lr / (1 + abs(self.lam)) if spec.direction == "altruistic" else cfg.sgd_lr
             self.actor_opt = torch.optim.SGD(self.actors.parameters(), lr=lr)
         else:
             raise ValueError(f"optimiser must be 'adam' or 'sgd', got {cfg.optimiser!r}")
@@ -334,11 +330,10 @@ class MAPPO:
         that CGA's individual gradients also take one backward pass (the engine's
         ``individual_via``) instead of one per agent.
         """
-        engine_method = ENGINE_METHOD[self.method]
-        cross = engine_method == "cga" and self.cfg.cross_terms
+        cross = self.consensus and self.cfg.cross_terms
         cfg = self.cfg
-        return direction(engine_method, losses["boxed"] if cross else losses["own"], self.actors.agent_params(),
-                         self.lam, losses["collective"] if self.method in NEEDS_COLLECTIVE else None,
+        return direction(self.engine_method, losses["boxed"] if cross else losses["own"], self.actors.agent_params(),
+                         self.lam, losses["collective"] if self.needs_collective else None,
                          separable=not cross, aga_sign=cfg.aga_sign, aga_hamiltonian=cfg.aga_hamiltonian,
                          aga_normalise=cfg.aga_normalise, individual_via=via if cross else None, info=info)
 
@@ -388,7 +383,7 @@ class MAPPO:
         avail = batch["avail"].flatten(0, 1) if "avail" in batch else None
         params = [p for ps in self.actors.agent_params() for p in ps]
         lam_signs, norms = [], []
-        two_paths = self.method == "cga" and cfg.cross_terms  # see direction()
+        two_paths = self.consensus and cfg.cross_terms  # see direction()
         for _ in range(cfg.epochs):
             via = box_logits = None
             if two_paths:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..methods import COLLECTIVE, HEADLINE, INDIVIDUAL, METHODS
 from .claims import Verdict, at_least, claim, fmt_p, welch_greater
 from .marl import final_values
 from .metrics import fmt_pm, mean_sem
@@ -25,9 +26,9 @@ DIAGNOSTIC = "AgA (diagnostic)"
 GAME_TITLES = {"harvest": "Harvest", "cleanup": "Cleanup", "mmm2": "Selfish-MMM2"}
 #: what each variant changes against the paper's AgA, in words (tables and figures)
 DESCRIPTIONS = {
-    "simul_ind": "Simul-Ind: ξ",
-    "simul_co": "Simul-Co: ξ_c",
-    "aga": "AgA, the paper's reading: ξ_c + λ'(ξ + H_cξ_c), one global sign",
+    INDIVIDUAL: f"{METHODS[INDIVIDUAL].label}: {METHODS[INDIVIDUAL].formula}",
+    COLLECTIVE: f"{METHODS[COLLECTIVE].label}: {METHODS[COLLECTIVE].formula}",
+    HEADLINE: f"{METHODS[HEADLINE].label}, the paper's reading: {METHODS[HEADLINE].formula}, one global sign",
     "aga_sign_off": "AgA, λ' fixed at +λ (no sign rule)",
     "aga_no_hamiltonian": "AgA without H_cξ_c: ξ_c + λ'ξ (sign rule kept)",
     "aga_sign_off_no_hamiltonian": "ξ_c + λξ (no sign rule, no H_cξ_c)",
@@ -109,7 +110,7 @@ def summary(frame: pd.DataFrame, games: dict, fraction: float) -> pd.DataFrame:
                if c in g}
         ratios = gradient_ratios(g)
         hidden = [layer for layer in layers(g) if layer != layers(g)[-1]]  # the output layer is dominated by ξ
-        base = fin["collective"][fin["collective"].variant == "simul_ind"]["collective"]
+        base = fin["collective"][fin["collective"].variant == INDIVIDUAL]["collective"]
         for v in variants:
             if v not in set(g.variant):
                 continue
@@ -126,7 +127,7 @@ def summary(frame: pd.DataFrame, games: dict, fraction: float) -> pd.DataFrame:
             row["P(λ' > 0)"] = f"{float(np.nanmean(sign)):.2f}" if sign is not None and sign.notna().any() else "–"
             row["‖H_cξ_c‖/‖ξ‖ hidden"] = "; ".join(_cell_g(r[f"ratio_{k}"]) for k in hidden) if hidden else "–"
             row["|H_cξ_c|>|ξ| share hidden"] = "; ".join(_cell(r[f"share_{k}"], 2) for k in hidden) if hidden else "–"
-            if v != "simul_ind" and len(base):
+            if v != INDIVIDUAL and len(base):
                 diff = sel["collective"].mean() - base.mean()
                 p = welch_greater(sel["collective"], base)
                 row["Δ vs Simul-Ind"] = f"{diff:+.1f}" + ("" if math.isnan(p) else f" (p={p:.3f})")
@@ -160,14 +161,14 @@ def trend(frame: pd.DataFrame, game: str, variants, fraction: float, multipliers
         b = g[g["budget"] == budget]
         fin = final_values(b, "collective", fraction)
         steps = int(b["env_steps"].max())
-        base = fin[fin.variant == "simul_ind"]["collective"]
+        base = fin[fin.variant == INDIVIDUAL]["collective"]
         for v in variants:
             x = fin[fin.variant == v]["collective"]
             if x.empty:
                 continue
             rows.append({"budget": f"{budget}×", "env steps": steps, "variant": v, "what": describe(v),
                          "collective return": _cell(x, 1), "seeds": len(x),
-                         "gap to Simul-Ind": f"{x.mean() - base.mean():+.1f}" if len(base) and v != "simul_ind"
+                         "gap to Simul-Ind": f"{x.mean() - base.mean():+.1f}" if len(base) and v != INDIVIDUAL
                          else "–"})
     return pd.DataFrame(rows)
 
@@ -208,33 +209,33 @@ def beats(frames, cfg, game, a, b, column="collective", also_at_least=None) -> V
 
 
 DIAGNOSES = [  # (id, game, variant a, variant b, at least, statement)
-    ("DIAG-AGA-harvest-H", "harvest", "aga_no_hamiltonian", "aga", "simul_ind",
+    ("DIAG-AGA-harvest-H", "harvest", "aga_no_hamiltonian", HEADLINE, INDIVIDUAL,
      "Diagnostic (not a paper claim): dropping H_cξ_c makes AgA learn in Harvest: AgA without H_cξ_c beats "
      "the paper's AgA and reaches at least Simul-Ind's collective return."),
-    ("DIAG-AGA-harvest-sign", "harvest", "aga_sign_off", "aga", None,
+    ("DIAG-AGA-harvest-sign", "harvest", "aga_sign_off", HEADLINE, None,
      "Diagnostic: AgA with λ' fixed at +100 (no sign rule) beats the paper's AgA in Harvest (beating AgA is not "
      "learning: compare with Simul-Ind in tables/aga_ablation)."),
-    ("DIAG-AGA-harvest-per-agent", "harvest", "aga_per_agent_sign", "aga", None,
+    ("DIAG-AGA-harvest-per-agent", "harvest", "aga_per_agent_sign", HEADLINE, None,
      "Diagnostic: AgA with one sign per agent beats the paper's global sign in Harvest."),
-    ("DIAG-AGA-harvest-normalised", "harvest", "aga_normalised", "aga", None,
+    ("DIAG-AGA-harvest-normalised", "harvest", "aga_normalised", HEADLINE, None,
      "Diagnostic: AgA with ξ and H_cξ_c rescaled to ‖ξ_c‖ before mixing beats the paper's AgA in Harvest."),
-    ("DIAG-AGA-harvest-sum", "harvest", "aga_collective_sum", "aga", None,
+    ("DIAG-AGA-harvest-sum", "harvest", "aga_collective_sum", HEADLINE, None,
      "Diagnostic: AgA with a summed (instead of averaged) collective loss beats the paper's AgA in Harvest."),
-    ("DIAG-AGA-harvest-sgd", "harvest", "aga_sgd", "aga", None,
+    ("DIAG-AGA-harvest-sgd", "harvest", "aga_sgd", HEADLINE, None,
      "Diagnostic: AgA with plain SGD instead of Adam beats the paper's AgA (with Adam) in Harvest."),
-    ("DIAG-AGA-harvest-neither", "harvest", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+    ("DIAG-AGA-harvest-neither", "harvest", "aga_sign_off_no_hamiltonian", HEADLINE, INDIVIDUAL,
      "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns in Harvest: it "
      "beats the paper's AgA and reaches at least Simul-Ind's collective return. (Row added after the Harvest runs "
      "were seen, with the thresholds fixed before them; pre-registered for Cleanup and Selfish-MMM2.)"),
-    ("DIAG-AGA-cleanup-neither", "cleanup", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+    ("DIAG-AGA-cleanup-neither", "cleanup", "aga_sign_off_no_hamiltonian", HEADLINE, INDIVIDUAL,
      "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns in Cleanup: it "
      "beats the paper's AgA and reaches at least Simul-Ind's collective return."),
-    ("DIAG-AGA-mmm2-neither", "mmm2", "aga_sign_off_no_hamiltonian", "aga", "simul_ind",
+    ("DIAG-AGA-mmm2-neither", "mmm2", "aga_sign_off_no_hamiltonian", HEADLINE, INDIVIDUAL,
      "Diagnostic: without both the sign rule and H_cξ_c (ξ_c + 100ξ) the adjusted direction learns on Selfish-MMM2: "
      "it beats the paper's AgA and reaches at least Simul-Ind's collective return."),
-    ("DIAG-AGA-cleanup-H", "cleanup", "aga_no_hamiltonian", "aga", None,
+    ("DIAG-AGA-cleanup-H", "cleanup", "aga_no_hamiltonian", HEADLINE, None,
      "Diagnostic: AgA without H_cξ_c (sign rule kept) beats the paper's AgA in Cleanup."),
-    ("DIAG-AGA-mmm2-H", "mmm2", "aga_no_hamiltonian", "aga", None,
+    ("DIAG-AGA-mmm2-H", "mmm2", "aga_no_hamiltonian", HEADLINE, None,
      "Diagnostic: AgA without H_cξ_c (sign rule kept) beats the paper's AgA on Selfish-MMM2 (collective return)."),
 ]
 

@@ -6,10 +6,16 @@ import numpy as np
 import pandas as pd
 
 from ..games.diffgame import MAX_COLLECTIVE_REWARD
+from ..methods import COLLECTIVE as CO
+from ..methods import HEADLINE as AGA
+from ..methods import INDIVIDUAL as IND
+from ..methods import METHODS
 from .claims import Verdict, claim
 
 PAPER = "AgA"
-NON_CO_BASELINES = ("simul_ind", "cga", "sga", "svo", "sl")
+#: every method without the collective loss (all but Simul-Co and AgA), and those of them that shape nothing
+NON_CO_BASELINES = tuple(n for n, m in METHODS.items() if not m.collective)
+UNSHAPED_BASELINES = tuple(n for n in NON_CO_BASELINES if METHODS[n].shaping is None)
 
 
 def final_rows(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -36,8 +42,8 @@ def only_co_and_aga_reach_optimum(frames, cfg):
     tol = cfg["optimum_tol"]
     fin["hit"] = (fin.r1 + fin.r2) >= MAX_COLLECTIVE_REWARD - tol
     share = fin.groupby("method").hit.mean().to_dict()
-    others = [share[m] for m in ("simul_ind", "cga", "sga") if m in share]
-    ours = [share[m] for m in ("simul_co", "aga") if m in share]
+    others = [share[m] for m in UNSHAPED_BASELINES if m in share]
+    ours = [share[m] for m in (CO, AGA) if m in share]
     ok = bool(ours and others and min(ours) > max(others))
     return Verdict(
         statistic="share of start points ending at r1+r2 >= 2 - tol: " + _fmt(share),
@@ -54,10 +60,10 @@ def only_co_and_aga_reach_optimum(frames, cfg):
 def aga_keeps_player_one(frames, cfg):
     fin = _diffgame_grid_final(frames)
     r1 = fin.groupby("method").r1.mean()
-    diff = float(r1.get("aga", np.nan) - r1.get("simul_co", np.nan))
+    diff = float(r1.get(AGA, np.nan) - r1.get(CO, np.nan))
     margin = cfg["player1_margin"]
     return Verdict(
-        statistic=f"mean final r1: AgA={r1.get('aga', np.nan):.3f}, Simul-Co={r1.get('simul_co', np.nan):.3f}",
+        statistic=f"mean final r1: AgA={r1.get(AGA, np.nan):.3f}, Simul-Co={r1.get(CO, np.nan):.3f}",
         threshold=f"AgA - Simul-Co > {margin}",
         reproduced=bool(diff > margin), detail=f"difference {diff:+.3f} over {fin.start.nunique()} starts",
         key=f"{diff:+.3f}",
@@ -94,7 +100,7 @@ def baselines_defect(frames, cfg):
 def aga_and_co_cooperate(frames, cfg):
     fin = _pgg_final(frames)
     d = fin.groupby("method").dist11.mean()
-    d = {m: float(d[m]) for m in ("aga", "simul_co") if m in d}
+    d = {m: float(d[m]) for m in (AGA, CO) if m in d}
     tol = cfg["near_tol"]
     return Verdict(
         statistic="mean distance of final (a1,a2) to (1,1): " + _fmt(d),
@@ -112,13 +118,13 @@ def aga_tighter(frames, cfg):
     g = fin.groupby("method").dist11
     mean, spread = g.mean(), g.std()
     return Verdict(
-        statistic=(f"mean (sd) distance to (1,1): AgA={mean.get('aga', np.nan):.4f} "
-                   f"({spread.get('aga', np.nan):.4f}), Simul-Co={mean.get('simul_co', np.nan):.4f} "
-                   f"({spread.get('simul_co', np.nan):.4f})"),
+        statistic=(f"mean (sd) distance to (1,1): AgA={mean.get(AGA, np.nan):.4f} "
+                   f"({spread.get(AGA, np.nan):.4f}), Simul-Co={mean.get(CO, np.nan):.4f} "
+                   f"({spread.get(CO, np.nan):.4f})"),
         threshold="AgA's mean distance < Simul-Co's",
-        reproduced=bool(mean.get("aga", np.inf) < mean.get("simul_co", -np.inf)),
+        reproduced=bool(mean.get(AGA, np.inf) < mean.get(CO, -np.inf)),
         detail=f"{fin.run.nunique()} runs per method",
-        key=f"{mean.get('aga', np.nan):.3f} vs {mean.get('simul_co', np.nan):.3f}",
+        key=f"{mean.get(AGA, np.nan):.3f} vs {mean.get(CO, np.nan):.3f}",
     )
 
 
@@ -128,13 +134,13 @@ def aga_tighter(frames, cfg):
 def aga_step_time(frames, cfg):
     """Decided on the median over interleaved rounds of AgA's step time / Simul-Ind's (aga_runtime)."""
     t = frames["aga_runtime"].set_index("method")
-    ratio = float(t.loc["aga", "ratio_to_simul_ind"]) if "aga" in t.index else np.nan
+    ratio = float(t.loc[AGA, f"ratio_to_{IND}"]) if AGA in t.index else np.nan
     limit = cfg["runtime_ratio_max"]
     detail = f"measured on {t['device'].iloc[0]}"
-    if "aga" in t.index and {"ratio_q1", "ratio_q3", "repeats", "clock"} <= set(t.columns):
-        q1, q3 = float(t.loc["aga", "ratio_q1"]), float(t.loc["aga", "ratio_q3"])
-        detail = (f"median of {int(t.loc['aga', 'repeats'])} interleaved repeats, IQR [{q1:.2f}, {q3:.2f}], "
-                  f"{t.loc['aga', 'clock']} time; {detail}")
+    if AGA in t.index and {"ratio_q1", "ratio_q3", "repeats", "clock"} <= set(t.columns):
+        q1, q3 = float(t.loc[AGA, "ratio_q1"]), float(t.loc[AGA, "ratio_q3"])
+        detail = (f"median of {int(t.loc[AGA, 'repeats'])} interleaved repeats, IQR [{q1:.2f}, {q3:.2f}], "
+                  f"{t.loc[AGA, 'clock']} time; {detail}")
         if q1 <= limit < q3:
             detail += "; the IQR straddles the threshold"
     return Verdict(

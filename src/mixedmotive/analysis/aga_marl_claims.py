@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..methods import TABLE2_BASELINES
 from .claims import Verdict, at_least, budget, claim
 from .marl import as_table2, final_values, missing_runs
 from .metrics import fmt_pm, mean_sem
 
 PAPER = "AgA"
-BASELINES = ("simul_ind", "simul_co", "svo", "cga", "sl")
+BASELINES = TABLE2_BASELINES
 
 
 def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:

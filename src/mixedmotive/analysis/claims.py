@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import results
+from ..jobs import EXPERIMENTS
 
 
 @dataclass(frozen=True)
@@ -82,16 +83,9 @@ DIAGNOSIS = {
                   "tables/recip_coins_confirm (DIAG-RECIP-coins-confirm)"),
 }
 
-#: modules that register claims when imported
-CLAIM_MODULES = (
-    "mixedmotive.analysis.aga_claims",
-    "mixedmotive.analysis.aga_marl_claims",
-    "mixedmotive.analysis.aga_ablation",
-    "mixedmotive.analysis.recip_claims",
-    "mixedmotive.analysis.recip_ipd_mmaml_study",
-    "mixedmotive.analysis.recip_coins_claims",
-    "mixedmotive.analysis.recip_coins_diagnosis",
-)
+#: modules that register claims when imported: each experiment's (the experiment registry, mixedmotive.jobs), in
+#: the registry's order, which is the claims table's
+CLAIM_MODULES = tuple(dict.fromkeys(f"mixedmotive.analysis.{e.claims}" for e in EXPERIMENTS.values()))
 
 
 #: kinds of larger budget: kind -> function(frames, cfg, spec) -> {claim id: the frames its check reads at that

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..jobs import parse_coins_cell
+from ..wildcards import CoinsCell
 from .claims import Verdict, claim, fmt_p, welch_greater
 from .metrics import fmt_pm, mean_sem
 from .recip_coins_claims import final_values
@@ -86,12 +86,12 @@ def summary(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     t = tag_runs(frame, cfg["main_cell"])
     t = t[t.budget == 1]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
-    cells = sorted({c for c in t.cell.unique() if c}, key=parse_coins_cell)
+    cells = sorted({c for c in t.cell.unique() if c}, key=CoinsCell.parse)
     n_tested = max(1, len([c for c in cells if c != cfg["main_cell"]]))  # the main cell is RECIP-C4a's own
     uncorrected, corrected = holds_columns(alpha, n_tested)
     rows = []
     for cell in cells:
-        weight, normalise = parse_coins_cell(cell)
+        weight, normalise = CoinsCell.parse(cell)
         row = {"w": f"{weight:g}", "r_RR normalised": "yes" if normalise else "no",
                "cell": cell + (" (recip_coins)" if cell == cfg["main_cell"] else "")}
         vs = lambda col, pl: _values(t, "reciprocator_vs_nl", col, pl, "mean", fraction, cell)  # noqa: E731
@@ -206,7 +206,7 @@ def some_cell_reproduces_c4a(frames, cfg):
     # the confirmation's fresh seeds are DIAG-RECIP-coins-confirm's, not the cells'
     diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl") & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
-    cells = sorted(diag.cell.unique(), key=parse_coins_cell)
+    cells = sorted(diag.cell.unique(), key=CoinsCell.parse)
     corrected = alpha / max(1, len(cells))
     threshold = (f"for some cell: mean(vs Recip) − mean(vs NL-PPO) > {margin:g} and one-sided Welch p < "
                  f"{alpha:g}/{len(cells)} (NL-PPO P(own coin), last {fraction:.0%} of episodes)")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..study_jobs import parse_arm
+from ..wildcards import StudyArm
 from .claims import Verdict, claim, group_by_experiment
 
 DIAGNOSTIC = "Reciprocators (diagnostic)"
@@ -34,7 +34,7 @@ STATES = ("start", "cc", "cd", "dc", "dd")
 def arm_label(arm: str, own_arm: str) -> str:
     if arm == REFERENCE_ARM:
         return "M-FOS pre-generated (3efb169)"
-    batch, inner_lr = parse_arm(arm)
+    batch, inner_lr = StudyArm.parse(arm)
     lr = "" if inner_lr == "learned" else f", inner lr fixed at {inner_lr:g}"
     return f"ours, outer batch {batch}{lr}" + (" (round robin)" if arm == own_arm else "")
 
@@ -43,7 +43,7 @@ def arm_order(arms, own_arm: str) -> list[str]:
     """The round robin's own arm, the other learned-lr batches in increasing order, the fixed inner lrs,
     M-FOS's sets last."""
     def key(a):
-        batch, inner_lr = parse_arm(a)
+        batch, inner_lr = StudyArm.parse(a)
         return (a != own_arm, inner_lr != "learned", batch, 0.0 if inner_lr == "learned" else inner_lr)
 
     ours = sorted((a for a in set(arms) if a != REFERENCE_ARM), key=key)
@@ -212,8 +212,8 @@ def _paired_claim(frames, cfg, what: str, pick) -> Verdict:
     """McNemar of every arm ``pick(batch, inner_lr, own_batch, own_lr)`` selects against the round robin's arm."""
     evals, own, threshold, alpha = _study(frames, cfg)
     rule = f"for {what}: one-sided exact McNemar test on the paired ids gives p < {alpha:g}"
-    own_batch, own_lr = parse_arm(own)
-    arms = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM) and pick(*parse_arm(a), own_batch, own_lr)]
+    own_batch, own_lr = StudyArm.parse(own)
+    arms = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM) and pick(*StudyArm.parse(a), own_batch, own_lr)]
     if own not in set(evals.arm) or not arms:
         return Verdict(f"missing arms: the round robin's and {what}", rule, False, "", ran=False)
     statistic, held = _paired(evals, own, arms, threshold, alpha, keys := [])

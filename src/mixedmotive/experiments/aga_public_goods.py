@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from .. import methods
 from ..games import PublicGoodsGame
 from .game_descent import descend, method_kwargs
 
@@ -23,7 +24,8 @@ def initial_thetas(cfg: dict, seed: int, device: str = "cpu") -> torch.Tensor:
 
 def simulate(cfg: dict, method: str, seed: int, device: str = "cpu"):
     game = game_of(cfg)
-    s = cfg["sl"]["self_interest"] if method == "sl" else "auto"  # only SL reads its self-interest level
+    # only the self-interest-level method reads its level (config key ``sl``)
+    s = cfg["sl"]["self_interest"] if methods.get(method).shaping == "self_interest_level" else "auto"
     kwargs = method_kwargs(method, cfg, sl_self_interest=game.self_interest_level if s == "auto" else s)
     return game, descend(
         game.losses,

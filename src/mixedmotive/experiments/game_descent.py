@@ -11,6 +11,7 @@ from typing import Callable
 
 import torch
 
+from .. import methods
 from ..gradients import DirectionInfo, direction
 
 
@@ -25,13 +26,14 @@ def method_kwargs(method: str, cfg: dict, sl_self_interest: float | None = None)
     """Engine keyword arguments of ``method`` from an experiment config section."""
     import math
 
+    m = methods.get(method)
     kwargs: dict = {"lam": cfg.get("lam", {}).get(method, 1.0)}
-    if method == "sga":
+    if m.direction == "symplectic":
         kwargs["sga_align"] = cfg.get("sga_align", True)
-    if method == "svo":
+    if m.shaping == "social_value_orientation":
         kwargs["svo_angle"] = math.radians(cfg["svo"]["angle_deg"])
         kwargs["svo_weight"] = cfg["svo"]["weight"]
-    if method == "sl":
+    if m.shaping == "self_interest_level":
         kwargs["sl_self_interest"] = sl_self_interest
     return kwargs
 

@@ -3,7 +3,7 @@ longer run, make the Coins claims appear?
 
 ``method`` is ``<pairing>:<cell>:x<multiplier>``, e.g. ``reciprocator_vs_nl:w0.3-norm:x1``: one
 pairing of :mod:`mixedmotive.experiments.recip_coins` with the Reciprocator's ``rr_weight`` and
-``rr_normalise`` set by the cell (:func:`mixedmotive.jobs.coins_cell`) and ``multiplier`` times
+``rr_normalise`` set by the cell (:class:`mixedmotive.wildcards.CoinsCell`) and ``multiplier`` times
 recip_coins' episodes.  The job's settings (:func:`mixedmotive.jobs.job_settings`) are recip_coins'
 section with those three values changed; the loop is recip_coins' own, so the rows are its rows
 plus ``cell``, ``rr_weight``, ``rr_normalise`` and ``budget``.  Nothing in the loop depends on the
@@ -12,24 +12,21 @@ number of episodes, so a run's first k x episodes are the k x run (tested).
 
 from __future__ import annotations
 
-from ..jobs import parse_coins_cell
+from ..wildcards import CoinsCell, DiagnosisRun
 from . import recip_coins
 
 
-def parse(method: str) -> tuple[str, str, int]:
-    """``'nl_vs_nl:w1-raw:x5'`` -> ``('nl_vs_nl', 'w1-raw', 5)``."""
-    parts = method.split(":")
-    if len(parts) != 3 or not parts[2].startswith("x") or not parts[2][1:].isdigit():
-        raise ValueError(f"method must be '<pairing>:<cell>:x<multiplier>', got {method!r}")
-    recip_coins.parse_pairing(parts[0])
-    parse_coins_cell(parts[1])
-    return parts[0], parts[1], int(parts[2][1:])
+def parse(method: str) -> DiagnosisRun:
+    """``'nl_vs_nl:w1-raw:x5'`` -> ``('nl_vs_nl', 'w1-raw', 5)`` (the pairing checked too)."""
+    run = DiagnosisRun.parse(method)
+    recip_coins.parse_pairing(run.pairing)
+    return run
 
 
 def run(cfg: dict, method: str, seed: int = 0, device: str = "cpu"):
     pairing, cell, multiplier = parse(method)
     frame = recip_coins.run(cfg, pairing, seed, device)
-    weight, normalise = parse_coins_cell(cell)
+    weight, normalise = CoinsCell.parse(cell)
     frame["cell"] = cell
     frame["rr_weight"] = weight
     frame["rr_normalise"] = normalise

@@ -5,12 +5,12 @@ or with the inner lr fixed (method ``b<batch>`` or ``b<batch>-lr<x>``; seed = M-
 
 from __future__ import annotations
 
-from ..study_jobs import arm_name
+from ..wildcards import StudyArm
 from . import recip_ipd_meta
 
 
 def run(cfg: dict, method: str, seed: int, device: str = "cpu"):
-    expected = arm_name(cfg["mmaml"]["batch"], cfg["mmaml"]["inner_lr"])
+    expected = str(StudyArm(cfg["mmaml"]["batch"], cfg["mmaml"]["inner_lr"]))
     if method != expected:
         raise ValueError(f"arm {method!r} does not match the configured M-MAML settings ({expected})")
     return recip_ipd_meta.run(cfg, "mmaml", seed, device)

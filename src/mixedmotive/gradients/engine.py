@@ -23,11 +23,12 @@ from typing import Sequence
 
 import torch
 
+from .. import methods as registry
 from .shaping import sl_losses, svo_losses
 
 Tensor = torch.Tensor
 
-METHODS = ("simul_ind", "simul_co", "cga", "sga", "aga", "svo", "sl")
+METHODS = registry.NAMES
 
 #: AgA's readings (docs/decisions.md A12): where the sign of lambda comes from, and how xi and
 #: H_c xi_c are scaled before lambda mixes them.
@@ -230,30 +231,32 @@ def direction(
     Parameters
     ----------
     method:
-        ``simul_ind``  xi, each player's gradient of its own loss;
-        ``simul_co``   xi_c, gradient of the collective loss;
-        ``cga``        xi + lam * H^T xi (consensus / Hamiltonian correction);
-        ``sga``        xi + lam * A^T xi, A the antisymmetric part of the game
-                       Hessian; with ``sga_align`` lam's sign follows Balduzzi
-                       et al. (2018): sign(<xi, H^T xi><A^T xi, H^T xi>/d + 0.1);
-        ``aga``        xi_c + lam' (xi + H_c xi_c), lam' = |lam| * sign(<xi_c, g>
-                       (<xi, g> + ||g||^2)) with g = H_c xi_c; lam' = 0 when
-                       that sign is 0 (AgA then equals Simul-Co);
-                       Ablations (docs/decisions.md A12): ``aga_sign`` ``per_player``
-                       takes that sign from each player's own blocks of xi_c,
-                       xi and g, ``off`` fixes lam' = +|lam|; ``aga_hamiltonian``
-                       False drops g from the mix (it is still computed when a
-                       sign needs it); ``aga_normalise`` ``global`` rescales xi
-                       and g each to ||xi_c|| before lam' mixes them,
-                       ``per_tensor`` does so parameter tensor by tensor;
-        ``svo``        Simul-Ind on Social-Value-Orientation shaped losses;
-        ``sl``         Simul-Ind on self-interest-level reward exchange.
+        A name of the method registry (:mod:`mixedmotive.methods`); its ``direction``:
+        ``individual``  xi, each player's gradient of its own loss;
+        ``collective``  xi_c, gradient of the collective loss;
+        ``consensus``   xi + lam * H^T xi (consensus / Hamiltonian correction);
+        ``symplectic``  xi + lam * A^T xi, A the antisymmetric part of the game
+                        Hessian; with ``sga_align`` lam's sign follows Balduzzi
+                        et al. (2018): sign(<xi, H^T xi><A^T xi, H^T xi>/d + 0.1);
+        ``altruistic``  xi_c + lam' (xi + H_c xi_c), lam' = |lam| * sign(<xi_c, g>
+                        (<xi, g> + ||g||^2)) with g = H_c xi_c; lam' = 0 when
+                        that sign is 0 (it then equals the collective direction);
+                        Ablations (docs/decisions.md A12): ``aga_sign`` ``per_player``
+                        takes that sign from each player's own blocks of xi_c,
+                        xi and g, ``off`` fixes lam' = +|lam|; ``aga_hamiltonian``
+                        False drops g from the mix (it is still computed when a
+                        sign needs it); ``aga_normalise`` ``global`` rescales xi
+                        and g each to ||xi_c|| before lam' mixes them,
+                        ``per_tensor`` does so parameter tensor by tensor.
+        A method with a ``shaping`` first shapes the losses: Social Value Orientation
+        (``svo_angle``, ``svo_weight``) or self-interest-level reward exchange
+        (``sl_self_interest``), then follows its direction.
     losses:
         One loss tensor per player (graph attached). See module docstring.
     params:
         One tensor or list of tensors per player.
     lam:
-        Magnitude of the adjustment for cga/sga/aga.
+        Magnitude of the adjustment of the consensus, symplectic and altruistic directions.
     collective_loss:
         Defaults to the (elementwise) sum of the players' losses.
     batched:
@@ -263,9 +266,9 @@ def direction(
         per-agent RL surrogates without cross-agent terms); the individual gradients then
         take one backward pass instead of one per player.  Wrong results otherwise.
     aga_sign, aga_hamiltonian, aga_normalise:
-        AgA's ablation options (see ``aga`` above); the defaults are the paper's reading.
+        AgA's ablation options (see ``altruistic`` above); the defaults are the paper's reading.
     individual_via:
-        For ``cga``/``sga``: tensors shaped like ``params`` (aliases of them, e.g. ``p.view_as(p)``)
+        For the consensus and symplectic directions: tensors shaped like ``params`` (aliases of them, e.g. ``p.view_as(p)``)
         through which each player's loss reaches its *own* parameters, while its dependence on the
         other players' parameters goes through ``params`` directly.  The individual gradients xi are
         then the gradients of the summed losses w.r.t. these aliases: one backward pass instead of one
@@ -279,44 +282,40 @@ def direction(
     -------
     Directions shaped like ``params``.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    m = registry.get(method)
     players = _players(params)
     if len(losses) != len(players):
         raise ValueError(f"got {len(losses)} losses for {len(players)} players")
     sizes = [len(p) for p in players]
     flat = [t for p in players for t in p]
 
-    original = method
-    if method == "svo":
+    if m.shaping == "social_value_orientation":
         losses = svo_losses(losses, angle=svo_angle, weight=svo_weight)
-        method = "simul_ind"
-    elif method == "sl":
+    elif m.shaping == "self_interest_level":
         if sl_self_interest is None:
-            raise ValueError("method 'sl' needs sl_self_interest (the share s of own reward kept)")
+            raise ValueError(f"method {method!r} needs sl_self_interest (the share s of own reward kept)")
         losses = sl_losses(losses, s=sl_self_interest)
-        method = "simul_ind"
-    if method != original:
+    if m.shaping is not None:
         separable = False  # shaping mixes every player's loss into every other's
 
-    if method == "simul_ind":
+    if m.direction == "individual":
         xi = _individual(losses, players, create_graph=False, separable=separable)
         if info is not None:
             info.extras["xi"] = [x.detach() for x in sum(xi, [])]
         return _restore(params, xi)
 
-    if collective_loss is None and method in ("simul_co", "aga"):
+    if collective_loss is None and m.collective:
         collective_loss = sum(losses)
-    if method == "simul_co":
+    if m.direction == "collective":
         xi_c = _grad(collective_loss.sum(), flat)
         if info is not None:
             info.extras["xi_c"] = [x.detach() for x in xi_c]
         return _restore(params, _split(xi_c, sizes))
-    if method == "aga":
+    if m.direction == "altruistic":
         return _restore(params, _aga(losses, players, flat, sizes, lam, collective_loss, batched, separable,
                                      aga_sign, aga_hamiltonian, aga_normalise, info))
 
-    # cga / sga: corrections built from the individual game's Hessian H
+    # consensus / symplectic: corrections built from the individual game's Hessian H
     if individual_via is not None:
         via = [t for p in _players(individual_via) for t in p]
         xi_graph = _grad(sum(l.sum() for l in losses), via, create_graph=True)
@@ -324,7 +323,7 @@ def direction(
         xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
     ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
     xi = [x.detach() for x in xi_graph]
-    if method == "cga":
+    if m.direction == "consensus":
         if info is not None:
             info.lam = torch.as_tensor(lam, dtype=xi[0].dtype)
         return _restore(params, _split(_add(xi, _scale(lam, ht_xi, batched)), sizes))

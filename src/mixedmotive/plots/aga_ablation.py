@@ -18,12 +18,13 @@ from ..analysis.aga_ablation import (GAME_TITLES, describe, layers, runs_at_budg
                                      with_prefixes, with_reused)
 from ..analysis.marl import final_values  # noqa: E402
 from .aga_marl import _curve, _save, _smooth  # noqa: E402
+from ..methods import COLLECTIVE, HEADLINE, INDIVIDUAL  # noqa: E402
 from .style import COLOURS  # noqa: E402
 from .tables import write_table  # noqa: E402
 
 # the references in the package's method colours, the paper's AgA in black and thick, every other
 # variant a colour of its own and a dashed or dotted line (SGD variants dotted)
-FIXED = {"simul_ind": COLOURS["simul_ind"], "simul_co": COLOURS["simul_co"], "aga": "#000000"}
+FIXED = {m: COLOURS[m] for m in (INDIVIDUAL, COLLECTIVE, HEADLINE)}
 OTHERS = ["#E69F00", "#D55E00", "#CC79A7", "#56B4E9", "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd"]
 PIECES = {"xi": ("ξ", "#0072B2"), "xi_c": ("ξ_c", "#009E73"), "h_xi_c": ("H_cξ_c", "#D55E00")}
 LAYER_STYLES = ["-", "--", ":", "-."]
@@ -37,7 +38,7 @@ def _colour_map(variants) -> dict:
 
 
 def _line(v: str) -> dict:
-    if v == "aga":
+    if v == HEADLINE:
         return {"lw": 2.4, "ls": "-"}
     if v.endswith("sgd"):
         return {"lw": 1.3, "ls": ":"}
@@ -63,7 +64,7 @@ def table(inputs, out, cfg: dict) -> None:
 
 def _norm_panel(ax, g) -> None:
     """Per-layer norms of the paper's AgA's ξ, ξ_c and H_cξ_c (mean over seeds) against environment steps."""
-    a = g[g.variant == "aga"]
+    a = g[g.variant == HEADLINE]
     if a.empty:
         ax.text(0.5, 0.5, "no run of the paper's AgA", ha="center", va="center", transform=ax.transAxes)
         return

@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..agents.mappo import parse_variant  # noqa: E402
+from ..methods import HEADLINE, TABLE2_BASELINES, parse_variant  # noqa: E402
 from ..analysis.aga_ablation import describe  # noqa: E402
 from ..analysis.marl import as_table2, final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_sem  # noqa: E402
@@ -44,14 +44,14 @@ def variant_label(variant: str, lam: float | None = None) -> str:
 
 def variant_order(variants) -> list[str]:
     """Baselines in the paper's Table 2 order, then AgA by increasing lambda, then ablation variants."""
-    base = ["simul_ind", "simul_co", "svo", "cga", "sl"]
+    base = list(TABLE2_BASELINES)
     vs = list(dict.fromkeys(variants))
 
     def key(v):
         parsed = _parsed(v)
         if parsed is None:
             return (2, 0, 0.0, v)
-        return (int(parsed[0] == "aga"), base.index(v) if v in base else 99, parsed[1] or 0.0, v)
+        return (int(parsed[0] == HEADLINE), base.index(v) if v in base else 99, parsed[1] or 0.0, v)
 
     return sorted(vs, key=key)
 
@@ -79,7 +79,7 @@ def _colours(variants) -> dict:
 def _style(variant: str, headline: str | None) -> dict:
     if variant == headline:
         return {"lw": 2.4, "ls": "-"}
-    return {"lw": 1.3, "ls": "--" if variant.startswith("aga") else "-"}
+    return {"lw": 1.3, "ls": "--" if variant.startswith(HEADLINE) else "-"}
 
 
 def _curve(ax, frame, column, colour, smooth, **kw) -> bool:

@@ -1,25 +1,19 @@
-"""Shared method names, colours, line styles and markers so every figure draws a method the same way.
+"""Method names, colours, line styles and markers, so every figure draws a method the same way.
 
-Colours are the Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008) without its yellow, which
-vanishes on white; every method also has its own marker and line style, so no figure relies on
-colour alone.
+All of them come from the method registry (:mod:`mixedmotive.methods`), whose order is the order of legends.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-LABELS = {
-    "simul_ind": "Simul-Ind", "simul_co": "Simul-Co", "cga": "CGA", "sga": "SGA",
-    "svo": "SVO", "sl": "SL", "aga": "AgA",
-}
-ORDER = ["simul_ind", "cga", "sga", "svo", "simul_co", "sl", "aga"]
+from ..methods import METHODS
 
-COLOURS = {"simul_ind": "#0072B2", "cga": "#E69F00", "sga": "#56B4E9", "svo": "#D55E00",
-           "simul_co": "#009E73", "sl": "#CC79A7", "aga": "#000000"}
-LINESTYLES = {"simul_ind": "-", "cga": "--", "sga": (0, (1, 1.5)), "svo": "-.", "simul_co": "-", "sl": "--",
-              "aga": (0, (5, 2, 1, 2, 1, 2))}
-MARKERS = {"simul_ind": "o", "cga": "s", "sga": "^", "svo": "D", "simul_co": "v", "sl": "P", "aga": "X"}
+LABELS = {n: m.label for n, m in METHODS.items()}
+ORDER = list(METHODS)
+COLOURS = {n: m.colour for n, m in METHODS.items()}
+LINESTYLES = {n: m.linestyle for n, m in METHODS.items()}
+MARKERS = {n: m.marker for n, m in METHODS.items()}
 
 
 def label(method: str) -> str:
