@@ -33,9 +33,10 @@ import torch
 
 from mixedmotive.agents.mappo import actor_losses
 from mixedmotive.config import load
-from mixedmotive.experiments import aga_mmm2, aga_ssd
 from mixedmotive.experiments.marl import collect, make_learner
 from mixedmotive.gradients import direction
+from mixedmotive.tasks.mmm2 import MMM2Task
+from mixedmotive.tasks.ssd import SSDTask
 
 
 def timed(fn, clock):
@@ -96,10 +97,10 @@ def main():
     methods = ["simul_ind", "aga_lam100", "cga"] if args.quick else ["simul_ind", "simul_co", "svo", "sl", "cga",
                                                                        "aga_lam100"]
     ssd = {**cfg["aga_ssd"]}
-    bench("Harvest", aga_ssd.SSDTask("harvest", ssd, 0, "cpu"), ssd, methods, 3 if args.quick else args.repeats, clock)
+    bench("Harvest", SSDTask("harvest", ssd, 0, "cpu"), ssd, methods, 3 if args.quick else args.repeats, clock)
     if not args.quick:
         mm = {**cfg["aga_mmm2"], "backend": "embedded"}
-        bench("Selfish-MMM2", aga_mmm2.MMM2Task(mm, 0, "cpu"), mm, methods, args.repeats, clock)
+        bench("Selfish-MMM2", MMM2Task(mm, 0, "cpu"), mm, methods, args.repeats, clock)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -44,7 +46,9 @@ from mixedmotive.envs.cleanup import CleanupEnv
 from mixedmotive.envs.harvest import SPAWN_PROB, HarvestEnv
 from mixedmotive.envs.ssd import DIRECTIONS
 from mixedmotive.envs.ssd_maps import HARVEST_MAP
-from mixedmotive.envs.ssd_reference import reference_update_moves
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from ssd_reference import reference_update_moves  # noqa: E402  (the test oracle, tests/ssd_reference.py)
 
 GOAL = 250_000  # agent-steps/s, Harvest, batch 64, 1 thread
 N_AGENTS = 5

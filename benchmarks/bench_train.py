@@ -53,9 +53,10 @@ from unittest import mock
 import torch
 
 from mixedmotive.config import load
-from mixedmotive.experiments import aga_mmm2, aga_ssd
 from mixedmotive.experiments import marl
 from mixedmotive.experiments.marl import collect, make_learner
+from mixedmotive.tasks.mmm2 import MMM2Task
+from mixedmotive.tasks.ssd import SSDTask
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "investigations"))
 from kernel_shares import replayed_dense_seconds, shares  # noqa: E402
@@ -84,8 +85,8 @@ def _clock() -> float:
 
 def _task(game: str, cfg: dict):
     if game == "mmm2":
-        return aga_mmm2.MMM2Task({**cfg, "backend": "embedded"}, 0, DEVICE)
-    return aga_ssd.SSDTask(game, cfg, 0, DEVICE)
+        return MMM2Task({**cfg, "backend": "embedded"}, 0, DEVICE)
+    return SSDTask(game, cfg, 0, DEVICE)
 
 
 def _settings(game: str, scale: str) -> dict:

@@ -17,7 +17,7 @@ from mixedmotive.envs.harvest import SPAWN_PROB, HarvestEnv
 from mixedmotive.envs.ssd import (CLEAN, FIRE, MOVE_DOWN, MOVE_LEFT, MOVE_RIGHT, MOVE_UP, STAY, TURN_CCW,
                                   TURN_CW)
 from mixedmotive.envs.ssd_maps import CLEANUP_MAP, CLEANUP_MAP_835DDB7, HARVEST_MAP
-from mixedmotive.envs.ssd_reference import reference_update_moves
+from ssd_reference import reference_update_moves  # tests/ssd_reference.py, the oracle
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -92,7 +92,7 @@ def test_cleanup_maps_master_and_835ddb7():
 
 
 def test_cleanup_835ddb7_is_a_game_of_the_ssd_experiment():
-    from mixedmotive.experiments.aga_ssd import SSDTask
+    from mixedmotive.tasks.ssd import SSDTask
 
     cfg = {"batch": 2, "n_agents": 5, "T": 3, "harvest_regrowth_window": 5}
     task = SSDTask("cleanup_835ddb7", cfg, 0, "cpu")

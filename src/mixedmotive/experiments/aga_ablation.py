@@ -12,9 +12,9 @@ every row carries the per-layer gradient norms and the sign shares of the update
 
 from __future__ import annotations
 
+from ..tasks.mmm2 import MMM2Task
+from ..tasks.ssd import SSDTask
 from ..threads import torch_threads
-from .aga_mmm2 import MMM2Task
-from .aga_ssd import SSDTask
 from .marl import train
 
 GAMES = ("harvest", "cleanup", "mmm2")

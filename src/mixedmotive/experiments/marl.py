@@ -1,13 +1,6 @@
 """The training loop shared by the multi-agent PPO experiments (Harvest, Cleanup, Selfish-MMM2).
 
-A *task* wraps a batched environment behind one interface:
-
-* ``obs_shape``, ``state_shape``, ``n_agents``, ``n_actions``;
-* ``reset() -> (obs (B, N, ...), state (B, ...), avail (B, N, A) bool or None)``;
-* ``step(actions) -> (obs, state, avail, rewards (B, N), done (B,) bool, info)`` where the
-  returned observations already belong to the restarted games wherever ``done``;
-* ``episode_extras(info)`` (optional): per-step task statistics accumulated per game, and
-  ``finish(stats) -> dict`` turning a finished game's accumulated statistics into row values.
+A *task* wraps a batched environment behind one interface: :class:`mixedmotive.tasks.base.MultiAgentTask`.
 
 Every update: roll out ``horizon`` steps of all ``batch`` games, then one
 :meth:`MAPPO.update`.  One row per update: environment steps so far, the learner's
