@@ -33,7 +33,7 @@ def _write(tmp_path, frame: pd.DataFrame, experiment: str) -> list[str]:
 
 
 def test_every_method_has_its_own_colour_marker_and_the_shared_paths_differ_in_line_style():
-    methods = style.ORDER
+    methods = list(style.METHODS)
     assert len({style.colours()[m] for m in methods}) == len(methods)
     assert len({style.marker(m) for m in methods}) == len(methods)
     for a, b in (("simul_co", "aga"), ("simul_ind", "sga")):  # the pairs whose paths coincide in Fig. 1

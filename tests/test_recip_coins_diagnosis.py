@@ -10,7 +10,8 @@ import pytest
 from mixedmotive.analysis import recip_coins_diagnosis as diag
 from mixedmotive.analysis.claims import DECISIONS, DIAGNOSIS, evaluate
 from mixedmotive.config import ROOT, coins_confirm_seeds, load
-from mixedmotive.jobs import coins_cell, job_settings, parse_coins_cell
+from mixedmotive.jobs import coins_cell, job_settings
+from mixedmotive.wildcards import CoinsCell
 
 CFG = load(ROOT / "config" / "config.yaml", scale="default")
 SMOKE = load(ROOT / "config" / "config.yaml", scale="smoke")
@@ -24,10 +25,10 @@ PLOT = {**CLAIMS, "main_cell": "w1-raw", "episodes": 5, "trend": {"multipliers":
 
 def test_cell_names_round_trip_and_reject_typos():
     assert coins_cell(0.3, True) == "w0.3-norm" and coins_cell(1.0, False) == "w1-raw"
-    assert parse_coins_cell("w0.3-norm") == (0.3, True) and parse_coins_cell("w1-raw") == (1.0, False)
+    assert CoinsCell.parse("w0.3-norm") == (0.3, True) and CoinsCell.parse("w1-raw") == (1.0, False)
     for bad in ("0.3-raw", "w0.3", "w0.3-z", "wx-raw"):
         with pytest.raises(ValueError, match="Coins diagnosis cell"):
-            parse_coins_cell(bad)
+            CoinsCell.parse(bad)
 
 
 def test_a_cell_is_recip_coins_with_its_weight_normalisation_and_budget():
@@ -91,8 +92,8 @@ def _run(pairing, seed, nl_p_own, rec_p_own=0.5, reward=(1.0, 2.0), cell=None, b
             row = {"pairing": pairing, "seed": seed, "episode": e, "player": player,
                    "p_own": p if last else 0.0, "reward": reward[player] if last else 0.0}
             if cell is not None:
-                row.update(cell=cell, budget=budget, rr_weight=parse_coins_cell(cell)[0],
-                           rr_normalise=parse_coins_cell(cell)[1])
+                row.update(cell=cell, budget=budget, rr_weight=CoinsCell.parse(cell)[0],
+                           rr_normalise=CoinsCell.parse(cell)[1])
             rows.append(row)
     return rows
 

@@ -15,8 +15,9 @@ from mixedmotive.analysis import recip_ipd_mmaml_study as study
 from mixedmotive.analysis.claims import DECISIONS, evaluate
 from mixedmotive.config import ROOT, ConfigError, load, resolve
 from mixedmotive.experiments import recip_ipd_mmaml_eval, recip_ipd_mmaml_study
-from mixedmotive.jobs import job_settings
-from mixedmotive.study_jobs import arm_name, parse_arm, settings, study_arms
+from mixedmotive.jobs import job_settings, study_arms
+from mixedmotive.jobs import job_settings as settings
+from mixedmotive.wildcards import StudyArm
 
 import yaml
 
@@ -42,11 +43,11 @@ def test_arms_are_off_at_zero_ids_and_never_repeat_the_own_arm():
     assert study_arms(_cfg()) == []  # the default config: off
     assert study_arms(_cfg(n_ids=3, batches=[512, 64, 128], fixed_inner_lrs=[1.0, 0.5])) == [
         "b64", "b512", "b128", "b64-lr1", "b64-lr0.5", "mfos"]
-    assert parse_arm("b512") == (512, "learned") and parse_arm("b64-lr0.5") == (64, 0.5)
-    assert arm_name(64, 1.0) == "b64-lr1" and arm_name(512) == "b512"
+    assert StudyArm.parse("b512") == (512, "learned") and StudyArm.parse("b64-lr0.5") == (64, 0.5)
+    assert str(StudyArm(64, 1.0)) == "b64-lr1" and str(StudyArm(512, "learned")) == "b512"
     for bad in ("512", "b", "b0", "bx", "mfos", "b64-lr", "b64-lr0", "b64-lrx"):
         with pytest.raises(ValueError):
-            parse_arm(bad)
+            StudyArm.parse(bad)
 
 
 def test_a_fixed_lr_run_changes_only_the_inner_lr():

@@ -229,7 +229,7 @@ def test_compare_pairs_raw_tables_of_both_sides_with_their_machines(tmp_path):
 def test_check_reads_the_settings_with_the_snapshots_configfiles(tmp_path, n_ids, differs):
     """docs/results is built with --configfile SNAPSHOT_CONFIGFILES: the M-MAML study's 10 ids are its settings."""
     from mixedmotive.config import ROOT, load
-    from mixedmotive.study_jobs import settings
+    from mixedmotive.jobs import job_settings as settings
 
     cfg = load(scale="default", extra=[ROOT / f for f in snapshot.SNAPSHOT_CONFIGFILES])
     assert cfg["recip_ipd_mmaml_study"]["n_ids"] == 10 and cfg["recip_coins_diagnosis"]["confirm"]["cell"]

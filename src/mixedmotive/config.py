@@ -82,6 +82,10 @@ def load_schema() -> dict:
     defs["marl_method"]["enum"] = list(methods.MARL)
     defs["variant"].update(pattern=methods.variant_pattern(), description=methods.variant_forms())
     defs["lam"]["properties"] = {n: {"type": "number"} for n, m in methods.METHODS.items() if m.lam}
+    for section in schema["properties"].values():
+        if section.pop("x-method-options", False):
+            section["properties"].update({n: {"$ref": f"#/$defs/{m.shaping}_options"}
+                                          for n, m in methods.METHODS.items() if m.shaping})
     return schema
 
 

@@ -24,8 +24,8 @@ def initial_thetas(cfg: dict, seed: int, device: str = "cpu") -> torch.Tensor:
 
 def simulate(cfg: dict, method: str, seed: int, device: str = "cpu"):
     game = game_of(cfg)
-    # only the self-interest-level method reads its level (config key ``sl``)
-    s = cfg["sl"]["self_interest"] if methods.get(method).shaping == "self_interest_level" else "auto"
+    # only a self-interest-level method reads its level (from the section named after it)
+    s = cfg[method]["self_interest"] if methods.get(method).shaping == "self_interest_level" else "auto"
     kwargs = method_kwargs(method, cfg, sl_self_interest=game.self_interest_level if s == "auto" else s)
     return game, descend(
         game.losses,

@@ -30,9 +30,9 @@ def method_kwargs(method: str, cfg: dict, sl_self_interest: float | None = None)
     kwargs: dict = {"lam": cfg.get("lam", {}).get(method, 1.0)}
     if m.direction == "symplectic":
         kwargs["sga_align"] = cfg.get("sga_align", True)
-    if m.shaping == "social_value_orientation":
-        kwargs["svo_angle"] = math.radians(cfg["svo"]["angle_deg"])
-        kwargs["svo_weight"] = cfg["svo"]["weight"]
+    if m.shaping == "social_value_orientation":  # a shaping method's options: the section named after it
+        kwargs["svo_angle"] = math.radians(cfg[method]["angle_deg"])
+        kwargs["svo_weight"] = cfg[method]["weight"]
     if m.shaping == "self_interest_level":
         kwargs["sl_self_interest"] = sl_self_interest
     return kwargs

@@ -19,12 +19,12 @@ from ..analysis.aga_ablation import (GAME_TITLES, describe, layers, runs_at_budg
 from ..analysis.marl import final_values  # noqa: E402
 from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from ..methods import COLLECTIVE, HEADLINE, INDIVIDUAL  # noqa: E402
-from .style import COLOURS  # noqa: E402
+from .style import colour  # noqa: E402
 from .tables import write_table  # noqa: E402
 
 # the references in the package's method colours, the paper's AgA in black and thick, every other
 # variant a colour of its own and a dashed or dotted line (SGD variants dotted)
-FIXED = {m: COLOURS[m] for m in (INDIVIDUAL, COLLECTIVE, HEADLINE)}
+FIXED = {m: colour(m) for m in (INDIVIDUAL, COLLECTIVE, HEADLINE)}
 OTHERS = ["#E69F00", "#D55E00", "#CC79A7", "#56B4E9", "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd"]
 PIECES = {"xi": ("ξ", "#0072B2"), "xi_c": ("ξ_c", "#009E73"), "h_xi_c": ("H_cξ_c", "#D55E00")}
 LAYER_STYLES = ["-", "--", ":", "-."]

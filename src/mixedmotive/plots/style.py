@@ -9,32 +9,33 @@ import numpy as np
 
 from ..methods import METHODS
 
-LABELS = {n: m.label for n, m in METHODS.items()}
-ORDER = list(METHODS)
-COLOURS = {n: m.colour for n, m in METHODS.items()}
-LINESTYLES = {n: m.linestyle for n, m in METHODS.items()}
-MARKERS = {n: m.marker for n, m in METHODS.items()}
+# read at call time, so a method registered later (a test, a user's extension) is drawn like the others
 
 
 def label(method: str) -> str:
-    return LABELS.get(method, method)
+    return METHODS[method].label if method in METHODS else method
 
 
 def colours() -> dict[str, str]:
-    return dict(COLOURS)
+    return {n: m.colour for n, m in METHODS.items()}
+
+
+def colour(method: str) -> str:
+    return METHODS[method].colour
 
 
 def ordered(methods) -> list[str]:
+    order = list(METHODS)
     methods = list(dict.fromkeys(methods))
-    return sorted(methods, key=lambda m: ORDER.index(m) if m in ORDER else len(ORDER))
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
 
 
 def linestyle(method: str):
-    return LINESTYLES.get(method, "-")
+    return METHODS[method].linestyle if method in METHODS else "-"
 
 
 def marker(method: str) -> str:
-    return MARKERS.get(method, "o")
+    return METHODS[method].marker if method in METHODS else "o"
 
 
 def lam_text(lam: dict) -> str:
