@@ -48,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .config import ROOT
+from .wildcards import AblationRun, DiagnosisRun, SSDRun
 
 FIRST_UNITS = 1  # units of the first segment; the resumed segment runs one more
 WHOLE_LIMIT_S = 600  # a trainer without checkpoints runs whole, at most this long
@@ -65,15 +66,16 @@ RULES = {
     "aga_diffgame": ("aga_diffgame", lambda w: w["method"], False),
     "aga_public_goods": ("aga_public_goods", lambda w: w["method"], False),
     "aga_runtime": ("aga_runtime", lambda w: None, False),
-    "aga_ssd": ("aga_ssd", lambda w: f"{w['game']}:{w['variant']}", True),
+    "aga_ssd": ("aga_ssd", lambda w: str(SSDRun(w["game"], w["variant"])), True),
     "aga_mmm2": ("aga_mmm2", lambda w: w["variant"], True),
-    "aga_ablation": ("aga_ablation", lambda w: f"{w['game']}:{w['variant']}:x{w['mult']}", True),
+    "aga_ablation": ("aga_ablation", lambda w: str(AblationRun(w["game"], w["variant"], int(w["mult"]))), True),
     "recip_ipd_meta": ("recip_ipd_meta", lambda w: w["agent"], True),
     "recip_ipd_match": ("recip_ipd_analytic", lambda w: w["pair"], False),
     "recip_ipd_rollout": ("recip_ipd_rollout", lambda w: "reciprocator_vs_nl", True),
     "recip_ipd_mmaml_study": ("recip_ipd_mmaml_study", lambda w: w["arm"], True),
     "recip_coins": ("recip_coins", lambda w: w["pairing"], True),
-    "recip_coins_diagnosis": ("recip_coins_diagnosis", lambda w: f"{w['pairing']}:{w['cell']}:x{w['mult']}", True),
+    "recip_coins_diagnosis": ("recip_coins_diagnosis",
+                              lambda w: str(DiagnosisRun(w["pairing"], w["cell"], int(w["mult"]))), True),
 }
 # jobs whose inputs are other jobs' artifacts (meta-trained agents) are not measured: the rule's
 # costliest job among the others stands for them

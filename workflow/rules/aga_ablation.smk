@@ -24,7 +24,7 @@ rule aga_ablation:
         game="|".join(dict.fromkeys(ABL_GAMES + ABL_BUDGET["games"])),
         variant="|".join(ABL["variants"]),
     params:
-        cfg=job_cfg("aga_ablation", method=lambda w: f"{w.game}:{w.variant}:x{w.mult}"),
+        cfg=job_cfg("aga_ablation", method=lambda w: str(AblationRun(w.game, w.variant, int(w.mult)))),
     conda:
         ENV
     log:

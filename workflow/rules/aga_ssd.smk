@@ -10,7 +10,7 @@ rule aga_ssd:
         game="|".join(SSD["games"]),
         variant=variant_pattern(SSD["variants"]),
     params:
-        cfg=job_cfg("aga_ssd", method=lambda w: f"{w.game}:{w.variant}"),
+        cfg=job_cfg("aga_ssd", method=lambda w: str(SSDRun(w.game, w.variant))),
     conda:
         ENV
     log:

@@ -14,7 +14,7 @@ from mixedmotive.estimate import load_costs  # noqa: E402
 from mixedmotive.preflight import request  # noqa: E402
 from mixedmotive.jobs import coins_cell, job_settings, study_arms  # noqa: E402
 from mixedmotive.methods import NAMES as METHOD_REGISTRY  # noqa: E402
-from mixedmotive.wildcards import StudyArm  # noqa: E402
+from mixedmotive.wildcards import AblationRun, DiagnosisRun, SSDRun, StudyArm  # noqa: E402
 
 try:
     CFG = resolve(config)

@@ -18,7 +18,7 @@ rule recip_coins_diagnosis:
         pairing="reciprocator_vs_nl|reciprocator_vs_reciprocator|nl_vs_nl",
         cell=r"w[0-9.e+-]+-(raw|norm)",
     params:
-        cfg=job_cfg("recip_coins_diagnosis", method=lambda w: f"{w.pairing}:{w.cell}:x{w.mult}"),
+        cfg=job_cfg("recip_coins_diagnosis", method=lambda w: str(DiagnosisRun(w.pairing, w.cell, int(w.mult)))),
     conda:
         ENV
     log:

@@ -15,22 +15,14 @@ from __future__ import annotations
 from ..tasks.mmm2 import MMM2Task
 from ..tasks.ssd import SSDTask
 from ..threads import torch_threads
+from ..wildcards import AblationRun
 from .marl import train
 
 GAMES = ("harvest", "cleanup", "mmm2")
 
 
-def parse(method: str) -> tuple[str, str, int]:
-    """``'harvest:aga:x4'`` -> ``('harvest', 'aga', 4)``."""
-    parts = method.split(":")
-    if len(parts) != 3 or parts[0] not in GAMES or not parts[2].startswith("x") or not parts[2][1:].isdigit():
-        raise ValueError(f"method must be '<game>:<variant>:x<multiplier>' with game one of {', '.join(GAMES)},"
-                         f" got {method!r}")
-    return parts[0], parts[1], int(parts[2][1:])
-
-
 def run(cfg: dict, method: str, seed: int = 0, device: str = "cpu"):
-    game, name, multiplier = parse(method)
+    game, name, multiplier = AblationRun.parse(method, games=GAMES)
     with torch_threads(cfg.get("threads", 1)):
         task = MMM2Task(cfg, seed, device) if game == "mmm2" else SSDTask(game, cfg, seed, device)
         frame = train(task, cfg["variant"], cfg, seed, device, "aga_ablation")

@@ -19,18 +19,12 @@ from __future__ import annotations
 
 from ..tasks.ssd import SSDTask
 from ..threads import torch_threads
+from ..wildcards import SSDRun
 from .marl import train
 
 
-def parse(method: str) -> tuple[str, str]:
-    game, sep, variant = method.partition(":")
-    if not sep:
-        raise ValueError(f"method must be '<game>:<variant>', got {method!r}")
-    return game, variant
-
-
 def run(cfg: dict, method: str, seed: int = 0, device: str = "cpu"):
-    game, variant = parse(method)
+    game, variant = SSDRun.parse(method)
     with torch_threads(cfg.get("threads", 1)):
         task = SSDTask(game, cfg, seed, device)
         frame = train(task, variant, cfg, seed, device, "aga_ssd")
