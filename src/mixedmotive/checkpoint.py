@@ -88,9 +88,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .context import bound
-
 import torch
+
+from .context import bound
 
 DEFAULT_EVERY_S = 60.0
 PROGRESS_EVERY_S = 60.0  # a CLI run logs progress at least this often, whatever the checkpoint interval

@@ -69,9 +69,9 @@ def _train(args) -> None:
 
 def _footer(args, cfg: dict):
     """Install the footer (scale, commit) every figure and table of this call carries."""
-    from .plots import footer
-
     import os
+
+    from .plots import footer
 
     scale = args.scale or os.environ.get("MIXEDMOTIVE_SCALE") or cfg.get("scale")
     return footer.use(footer.text_for(scale, args.inputs))

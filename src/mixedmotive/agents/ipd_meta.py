@@ -77,10 +77,9 @@ from torch import nn
 from torch.distributions import Independent, Normal
 
 from mixedmotive import checkpoint
+from mixedmotive.agents.ipd_analytic import AnalyticAgent, nl_step, register_agent
 from mixedmotive.agents.ppo import PPO, PPOConfig
 from mixedmotive.envs.ipd import analytic_payoffs
-
-from mixedmotive.agents.ipd_analytic import AnalyticAgent, nl_step, register_agent
 from mixedmotive.threads import torch_threads
 
 GAMMA_INNER = 0.96
@@ -220,7 +219,7 @@ class MMAMLAgent(AnalyticAgent):
         self.gamma = gamma
 
     @classmethod
-    def from_result(cls, result: dict, **kw) -> "MMAMLAgent":
+    def from_result(cls, result: dict, **kw) -> MMAMLAgent:
         return cls(result["theta0"], result["inner_lr"], **kw)
 
     def init(self, batch: int, generator: torch.Generator | None = None,
@@ -428,7 +427,7 @@ class MFOSAgent(AnalyticAgent):
         self._gen: torch.Generator | None = None
 
     @classmethod
-    def from_result(cls, result: dict, **kw) -> "MFOSAgent":
+    def from_result(cls, result: dict, **kw) -> MFOSAgent:
         return cls(result["state_dict"], **kw)
 
     def init(self, batch: int, generator: torch.Generator | None = None,

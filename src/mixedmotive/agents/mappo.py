@@ -38,10 +38,10 @@ from torch.nn import functional as F
 
 from .. import methods as registry
 from ..gradients import direction
-from .ppo import from_section
 from ..gradients.engine import DirectionInfo
 from ..gradients.shaping import sl_rewards, svo_rewards
 from ..methods import parse_variant  # noqa: F401  (the variants' parser, re-exported for the learner's users)
+from .ppo import from_section
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ipd_round_robin import LABELS, round_robin_means
 from .claims import Verdict, claim
+from .ipd_round_robin import LABELS, round_robin_means
 
 PAPER = "Reciprocators"
 

@@ -6,8 +6,8 @@ stacked along dimension 0 and the engine is called with ``batched=True``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 

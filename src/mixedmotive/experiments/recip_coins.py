@@ -56,8 +56,8 @@ import torch
 
 from .. import checkpoint
 from ..agents.coins import CoinsEpisode, CoinsNL, CoinsReciprocator, coin_counts
-from ..agents.ppo import ppo_config
 from ..agents.coins_mfos import CoinsMFOS
+from ..agents.ppo import ppo_config
 from ..envs.coins import CoinGame
 from ..threads import torch_threads
 

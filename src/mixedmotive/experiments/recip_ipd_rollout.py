@@ -70,10 +70,10 @@ import pandas as pd
 import torch
 
 from .. import checkpoint
-from ..threads import torch_threads
 from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator
 from ..agents.ppo import ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
+from ..threads import torch_threads
 
 RECIP, NL = 0, 1  # player index of each agent
 STATE_NAMES = ("start", "CC", "CD", "DC", "DD")  # own view, own action first

@@ -18,8 +18,8 @@ Hessian-vector products use double back-propagation; no dense Hessian is built.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 

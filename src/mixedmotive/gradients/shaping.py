@@ -8,7 +8,7 @@ last argument is a sequence of ``n`` equally shaped tensors.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 

@@ -14,11 +14,19 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..analysis.aga_ablation import (GAME_TITLES, describe, layers, runs_at_budget, summary, trend,  # noqa: E402
-                                     with_prefixes, with_reused)
+from ..analysis.aga_ablation import (  # noqa: E402
+    GAME_TITLES,
+    describe,
+    layers,
+    runs_at_budget,
+    summary,
+    trend,
+    with_prefixes,
+    with_reused,
+)
 from ..analysis.marl import final_values  # noqa: E402
-from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from ..methods import COLLECTIVE, HEADLINE, INDIVIDUAL  # noqa: E402
+from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from .style import COLOURS  # noqa: E402
 from .tables import write_table  # noqa: E402
 

@@ -17,10 +17,10 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..methods import HEADLINE, TABLE2_BASELINES, parse_variant  # noqa: E402
 from ..analysis.aga_ablation import describe  # noqa: E402
 from ..analysis.marl import as_table2, final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_sem  # noqa: E402
+from ..methods import HEADLINE, TABLE2_BASELINES, parse_variant  # noqa: E402
 from .footer import save_pdf  # noqa: E402
 from .style import label  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402

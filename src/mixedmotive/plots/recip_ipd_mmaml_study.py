@@ -10,8 +10,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ..analysis.recip_ipd_mmaml_study import (REFERENCE_ARM, arm_label, arm_order, cooperative, split,  # noqa: E402
-                                              table_frame)
+from ..analysis.recip_ipd_mmaml_study import (  # noqa: E402
+    REFERENCE_ARM,
+    arm_label,
+    arm_order,
+    cooperative,
+    split,
+    table_frame,
+)
 from .footer import save_pdf  # noqa: E402
 from .tables import write_table  # noqa: E402
 
