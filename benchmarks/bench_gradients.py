@@ -254,13 +254,13 @@ def aga_pieces(case: Case) -> dict[str, Callable]:
     def xi_c_graph_xi():
         ls = case.forward()
         xc = grad(sum(ls).sum(), flat, cg=True)
-        xi = [grad(l.sum(), p) for l, p in zip(ls, players)]
+        xi = [grad(loss.sum(), p) for loss, p in zip(ls, players)]
         return xc, xi
 
     def xi_c_graph_xi_hvp():
         ls = case.forward()
         xc = grad(sum(ls).sum(), flat, cg=True)
-        xi = [grad(l.sum(), p) for l, p in zip(ls, players)]
+        xi = [grad(loss.sum(), p) for loss, p in zip(ls, players)]
         g = grad(0.5 * sum((v * v).sum() for v in xc), flat)
         return xc, xi, g
 

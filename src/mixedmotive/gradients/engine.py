@@ -111,8 +111,8 @@ def _individual(losses, players, create_graph, separable: bool = False) -> list[
     """
     if separable:
         flat = [t for p in players for t in p]
-        return _split(_grad(sum(l.sum() for l in losses), flat, create_graph), [len(p) for p in players])
-    return [_grad(l.sum(), p, create_graph) for l, p in zip(losses, players)]
+        return _split(_grad(sum(loss.sum() for loss in losses), flat, create_graph), [len(p) for p in players])
+    return [_grad(loss.sum(), p, create_graph) for loss, p in zip(losses, players)]
 
 
 def _hvp_of_half_norm(vec: list[Tensor], flat_params: list[Tensor]) -> list[Tensor]:
@@ -318,7 +318,7 @@ def direction(
     # consensus / symplectic: corrections built from the individual game's Hessian H
     if individual_via is not None:
         via = [t for p in _players(individual_via) for t in p]
-        xi_graph = _grad(sum(l.sum() for l in losses), via, create_graph=True)
+        xi_graph = _grad(sum(loss.sum() for loss in losses), via, create_graph=True)
     else:
         xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
     ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
