@@ -166,6 +166,7 @@ class AnalyticAgent(ABC):
 
     def reset_state(self) -> None:
         """Forget per-match state (no-op for stateless agents)."""
+        return
 
     @abstractmethod
     def step(self, theta_own: torch.Tensor, theta_opp: torch.Tensor, gamma: float = 0.96) -> torch.Tensor:
