@@ -366,7 +366,7 @@ def main(argv=None) -> int:
         if args.breakdown:
             breakdown(case, budget / 2, block)
 
-    print("\n== summary: AgA cost relative to Simul-Ind (goal <= %.1f)" % GOAL)
+    print(f"\n== summary: AgA cost relative to Simul-Ind (goal <= {GOAL:.1f})")
     for name, res in verdicts.items():
         for n, (r, v) in res.items():
             print(f"   {name:<18}{n:<10}{r:>6.2f}x  {v}")

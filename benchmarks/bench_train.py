@@ -217,9 +217,9 @@ def breakdown_lines(runners: dict, med: dict) -> None:
     for m, runner in runners.items():
         if runner.learner is None or "@" in m or "*" in m:
             continue
-        dense, other = shares(lambda: runner.measure(1))
+        dense, other = shares(lambda runner=runner: runner.measure(1))
         env = med["env"] / med[m]
-        replayed, _ = replayed_dense_seconds(lambda: runner.measure(1))
+        replayed, _ = replayed_dense_seconds(lambda runner=runner: runner.measure(1))
         tight = f"{med[m] / (replayed / runner.steps_per_update + med['env']):.2f}x"
         print(f"  {m:>12s} {dense:6.1%} / {other:6.1%} / {1 - dense - other:6.1%}   env {env:6.1%}   "
               f"at most {1 / (dense + env):.2f}x (shares), {tight} (replayed) faster with these kernels and this "

@@ -130,7 +130,7 @@ def replayed_dense_seconds(work) -> tuple[float, float]:
     replayed = in_work = 0.0
     for (func, arg_sig, kw_sig), (count, spent) in records.items():
         args, kwargs = _rebuild(arg_sig), dict(_rebuild(kw_sig))
-        replayed += min(count * _best_seconds(lambda: func(*args, **kwargs)), spent)
+        replayed += min(count * _best_seconds(lambda func=func, args=args, kwargs=kwargs: func(*args, **kwargs)), spent)
         in_work += spent
     return replayed, in_work
 

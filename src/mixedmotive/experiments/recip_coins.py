@@ -164,7 +164,8 @@ def _train(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.DataFra
         if episode >= warmup:
             logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs)]
         rows += episode_rows(ep, players, logs, episode, -1, pairing, seed)
-        ckpt.maybe_save(episode + 1, lambda: _snapshot(episode + 1, rows, players, gen), total=n_episodes)
+        ckpt.maybe_save(episode + 1, lambda episode=episode, rows=rows: _snapshot(episode + 1, rows, players, gen),
+                        total=n_episodes)
     return pd.DataFrame(rows)
 
 
@@ -190,5 +191,5 @@ def _train_meta(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.Da
             rows += episode_rows(ep, players, logs, meta * inner + k, meta, pairing, seed)
         for p in metas:
             p.learn_meta(episodes)
-        ckpt.maybe_save(meta + 1, lambda: _snapshot(meta + 1, rows, metas, gen), total=n_meta)
+        ckpt.maybe_save(meta + 1, lambda meta=meta, rows=rows: _snapshot(meta + 1, rows, metas, gen), total=n_meta)
     return pd.DataFrame(rows)
