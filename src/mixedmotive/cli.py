@@ -163,8 +163,9 @@ def main(argv=None) -> None:
     for q, func in ((p, _plot), (c, _claims)):
         q.add_argument("--config-json", default="{}")
         q.add_argument("--out", required=True)
-        q.add_argument("--scale", default=None, help="scale named in the footer (default: $MIXEDMOTIVE_SCALE, which the "
-                       "workflow sets, else the config's)")
+        q.add_argument("--scale", default=None,
+                       help="scale named in the footer (default: $MIXEDMOTIVE_SCALE, which the workflow sets, else "
+                       "the config's)")
         q.add_argument("inputs", nargs="*")
         q.set_defaults(func=func)
     m = sub.add_parser("costs", help="refresh workflow/costs.yaml (per-job seconds) from results' sidecars")

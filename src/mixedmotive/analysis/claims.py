@@ -75,7 +75,8 @@ DECISIONS = {
 DIAGNOSIS = {
     **{f"AGA-C4-{g}-{t}": f"tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-{g}-*)"
        for g in ("harvest", "cleanup") for t in ("E", "SW")},
-    **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)" for c in ("AGA-C5-win", "AGA-C5-return")},
+    **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)"
+       for c in ("AGA-C5-win", "AGA-C5-return")},
     "RECIP-C3": "tables/recip_ipd_rollout_sensitivity",
     **{c: "tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (DIAG-RECIP-coins-cells)"
        for c in ("RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},

@@ -207,7 +207,8 @@ def confirmation(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 def some_cell_reproduces_c4a(frames, cfg):
     diag = frames["recip_coins_diagnosis"]
     # the confirmation's fresh seeds are DIAG-RECIP-coins-confirm's, not the cells'
-    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl") & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
+    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl")
+                & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
     cells = sorted(diag.cell.unique(), key=CoinsCell.parse)
     corrected = alpha / max(1, len(cells))

@@ -37,7 +37,8 @@ value_coef         critic MSE weight (optional, default 0.5)
 return_norm_eps    eps of the return z-normalisation (optional)
 latent             hidden units of the encoders (optional)
 state_encoding     onehot5 | raw2 (optional, see agents)
-threads            torch CPU threads during the run (optional, default 1: the ops are tiny, and on a loaded 2-core box 2 threads ran ~10x slower)
+threads            torch CPU threads during the run (optional, default 1: the ops are tiny, and on a loaded
+                   2-core box 2 threads ran ~10x slower)
 rr_weight          w, reciprocal-reward weight
 buffer_episodes    baseline FIFO buffer, in episodes
 target_period      baseline refresh period, in episodes

@@ -268,8 +268,8 @@ def direction(
     aga_sign, aga_hamiltonian, aga_normalise:
         AgA's ablation options (see ``altruistic`` above); the defaults are the paper's reading.
     individual_via:
-        For the consensus and symplectic directions: tensors shaped like ``params`` (aliases of them, e.g. ``p.view_as(p)``)
-        through which each player's loss reaches its *own* parameters, while its dependence on the
+        For the consensus and symplectic directions: tensors shaped like ``params`` (aliases of them, e.g.
+        ``p.view_as(p)``) through which each player's loss reaches its *own* parameters, while its dependence on the
         other players' parameters goes through ``params`` directly.  The individual gradients xi are
         then the gradients of the summed losses w.r.t. these aliases: one backward pass instead of one
         per player, with the same values (and the same graph for the Hessian terms, which are still

@@ -56,18 +56,20 @@ def _line(v: str) -> dict:
 def _note(cfg: dict, fraction: float) -> str:
     return (f"{cfg.get('scale', '?')} scale; |λ| = {cfg.get('lam', 100):g}; each game at the budget of its Table 2 / "
             f"Fig. 6 runs. Per run: mean over the last {fraction:.0%} of updates (collective return, E, policy "
-            "entropy; uniform policy: ln 8 = 2.08 in Harvest, ln 9 = 2.20 in Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ and the share of coordinates "
-            "with |H_cξ_c| > |ξ|: means over all updates, for the hidden layers (input side first; the 0.01-initialised "
-            "output layer is left out). Δ vs Simul-Ind: difference of the means of the collective return, with the "
-            "one-sided Welch p of 'better than Simul-Ind'. mean ± SEM over seeds.")
+            "entropy; uniform policy: ln 8 = 2.08 in Harvest, ln 9 = 2.20 in Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ "
+            "and the share of coordinates with |H_cξ_c| > |ξ|: means over all updates, for the hidden layers (input "
+            "side first; the 0.01-initialised output layer is left out). Δ vs Simul-Ind: difference of the means of "
+            "the collective return, with the one-sided Welch p of 'better than Simul-Ind'. mean ± SEM over seeds.")
 
 
 def table(inputs, out, cfg: dict) -> None:
     t = with_reused(results.read_many(inputs), cfg.get("reuse"))
     fraction = cfg["final_fraction"]
     frame = summary(t, cfg["games"], fraction)
-    write_table(frame, Path(out), title="AgA ablation: which reading of AgA learns (collective return, higher is better)",
-                note=_note(cfg, fraction), wrap={"what": 26, "‖H_cξ_c‖/‖ξ‖ hidden": 16, "|H_cξ_c|>|ξ| share hidden": 12})
+    write_table(frame, Path(out),
+                title="AgA ablation: which reading of AgA learns (collective return, higher is better)",
+                note=_note(cfg, fraction),
+                wrap={"what": 26, "‖H_cξ_c‖/‖ξ‖ hidden": 16, "|H_cξ_c|>|ξ| share hidden": 12})
 
 
 def _norm_panel(ax, g) -> None:
@@ -133,7 +135,8 @@ def trend_table(inputs, out, cfg: dict) -> None:
                       f"over the last {cfg['final_fraction']:.0%} of updates; mean ± SEM over seeds (the 1× row uses "
                       f"the ablation's {cfg.get('n_seeds', 'all')} seeds, larger budgets {tr['n_seeds']} seed(s): "
                       "no SEM with one). Only the largest budget is trained; a smaller one is that run's first "
-                      "updates (runs are deterministic per seed and do not depend on their length)."), wrap={"what": 34})
+                      "updates (runs are deterministic per seed and do not depend on their length)."),
+                wrap={"what": 34})
 
 
 def trend_curves(inputs, out, cfg: dict) -> None:

@@ -221,8 +221,8 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
         return f"{conv}{obs} → MLP {net['actor_hidden']} (ReLU) → logits"
 
     def critic(net, state):
-        conv = f"3×3 conv stride 2, {net['critic_channels']} ch, ReLU; " if "critic_channels" in net and state == "map" \
-            else ""
+        conv = (f"3×3 conv stride 2, {net['critic_channels']} ch, ReLU; "
+                if "critic_channels" in net and state == "map" else "")
         return f"{conv}{state} → MLP {net['critic_hidden']} → N + 1 values"
 
     rows = [
@@ -250,5 +250,6 @@ def hyperparameters(inputs, out, cfg: dict) -> None:
     """tables/aga_hyperparameters.{pdf,csv,tex}; inputs unused."""
     write_table(hyperparameter_frame(cfg), Path(out),
                 title=f"AgA multi-agent PPO hyper-parameters ({cfg.get('scale', '?')} scale)",
-                note="Values are the live config (sections aga_ssd, aga_mmm2, mmm2_backend); choices: docs/decisions.md A1-A11.",
+                note="Values are the live config (sections aga_ssd, aga_mmm2, mmm2_backend); choices: "
+                     "docs/decisions.md A1-A11.",
                 wrap={"parameter": 26, "Harvest / Cleanup": 44, "Selfish-MMM2": 44})

@@ -95,7 +95,8 @@ def fig5(inputs, out, cfg: dict) -> None:
             c = sc[team]["counts"][t]
             one, many = NAMES.get(t, (t, t + "s"))
             handles.append(Line2D([], [], ls="", marker=MARKERS.get(t, "o"), color=TEAM_COLOURS[team], mec="k",
-                                  mew=0.4, ms=7, label=f"{TEAM_NAMES[team].split(' ')[0]}: {c} {one if c == 1 else many}"))
+                                  mew=0.4, ms=7,
+                                  label=f"{TEAM_NAMES[team].split(' ')[0]}: {c} {one if c == 1 else many}"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
     text = title(sc)
     fig.suptitle(text, fontsize=11)

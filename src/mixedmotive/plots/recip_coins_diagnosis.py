@@ -111,7 +111,8 @@ def trend_figure(inputs, out, cfg: dict) -> None:
 def confirm_table(inputs, out, cfg: dict) -> None:
     conf = cfg["confirm"]
     note = (f"{_scope(cfg)}. The cell {conf['cell']} (recip_coins_diagnosis.confirm.cell) is chosen from the cells' "
-            f"table on seeds {seed_span(range(cfg['n_seeds']))} before its fresh seeds are trained, and tested once on them: "
+            f"table on seeds {seed_span(range(cfg['n_seeds']))} before its fresh seeds are trained, and tested once "
+            f"on them: "
             f"RECIP-C4a's statistic, NL-PPO's P(own coin) against the cell's Reciprocator minus against another "
             f"NL-PPO; it holds when the difference exceeds {cfg['coins_margin']:g} and the one-sided Welch "
             f"p < {cfg['coins_alpha']:g} (no correction: one test). The other rows are context, not tests: the "
