@@ -339,5 +339,5 @@ def set_rng_state(state: dict, *generators: torch.Generator) -> None:
         np.random.set_state(state["numpy"])
     if len(generators) != len(state["generators"]):
         raise ValueError(f"checkpoint has {len(state['generators'])} generators, got {len(generators)}")
-    for g, s in zip(generators, state["generators"]):
+    for g, s in zip(generators, state["generators"], strict=True):
         g.set_state(s)

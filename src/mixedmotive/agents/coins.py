@@ -286,7 +286,7 @@ class CoinsReciprocator(CoinsNL):
         return log
 
     def refit(self, generator: torch.Generator | None = None) -> float:
-        data = [torch.cat(parts) for parts in zip(*self.buffer)]
+        data = [torch.cat(parts) for parts in zip(*self.buffer, strict=True)]
         size = data[0].shape[0]
         n = min(self.refit_batch * self.refit_batches, size)
         dev = data[0].device

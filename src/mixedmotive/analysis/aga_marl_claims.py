@@ -53,7 +53,7 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
             p = float(stats.ttest_ind(a, x, equal_var=False, alternative="greater").pvalue)
             if p < alpha:
                 better.append(b)
-    behind = [b for b, h in zip(bases, holds) if not h]
+    behind = [b for b, h in zip(bases, holds, strict=True) if not h]
     detail = (f"AgA significantly better than: {', '.join(better) or 'none'}; "
               f"behind: {', '.join(behind) or 'none'}")
     worst = min(a.mean() - per[b].mean() for b in bases)  # the key number: the gap to the best baseline

@@ -68,7 +68,7 @@ def _c4a_at_budget(frames, cfg, spec):
     """RECIP-C4a on the runs of ``spec["frames"]`` (recip_coins at other settings, e.g. the paper's; docs/decisions.md
     A16), or the sentence naming the runs of ``spec["pairings"]`` x ``spec["n_seeds"]`` seeds that are missing."""
     runs = spec.get("frames", {}).get("recip_coins")
-    have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int)))
+    have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int), strict=True))
     missing = [f"{p}/seed{s}" for p in spec["pairings"] for s in range(spec["n_seeds"]) if (p, s) not in have]
     if missing:
         return {"RECIP-C4a": f"missing runs at {spec['name']}: " + ", ".join(missing)}

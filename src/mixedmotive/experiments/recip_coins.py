@@ -140,7 +140,7 @@ def _resume(ckpt, learners, gen) -> tuple[int, list]:
     saved = ckpt.load()
     if saved is None:
         return 0, []
-    for p, s in zip(learners, saved["learners"]):
+    for p, s in zip(learners, saved["learners"], strict=True):
         p.load_state_dict(s)
     checkpoint.set_rng_state(saved["rng"], gen)
     return saved["step"], list(saved["rows"])
@@ -162,7 +162,7 @@ def _train(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.DataFra
         ep = rollout(env, players, gen)
         logs = [p.observe(ep, gen) for p in players]
         if episode >= warmup:
-            logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs)]
+            logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs, strict=True)]
         rows += episode_rows(ep, players, logs, episode, -1, pairing, seed)
         ckpt.maybe_save(episode + 1, lambda episode=episode, rows=rows: _snapshot(episode + 1, rows, players, gen),
                         total=n_episodes)

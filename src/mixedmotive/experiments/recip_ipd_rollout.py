@@ -124,7 +124,7 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
     saved = ckpt.load()
     if saved is not None:
         start, rows = saved["episode"], list(saved["rows"])
-        for agent, s in zip((recip, nl), saved["agents"]):
+        for agent, s in zip((recip, nl), saved["agents"], strict=True):
             _restore(agent, s, device)
         checkpoint.set_rng_state(saved["rng"], gen)
 
@@ -153,8 +153,8 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
             "recip_voi_on_other": log_r["voi_on_other"],
             "recip_voi_from_other": log_r["voi_from_other"],
             "baseline_refreshed": bool(log_r["baseline_refreshed"]),
-            **{f"pc_recip_{n}": float(v) for n, v in zip(STATE_NAMES, tables[0])},
-            **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1])},
+            **{f"pc_recip_{n}": float(v) for n, v in zip(STATE_NAMES, tables[0], strict=True)},
+            **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1], strict=True)},
             "seed": seed,
         })
         ckpt.maybe_save(episode + 1, state, total=n_episodes)

@@ -114,7 +114,7 @@ def curves(inputs, out, cfg: dict) -> None:
             ax.grid(alpha=0.3)
     handles = {}
     for ax in axes[:, 0]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=3, fontsize=8,
                bbox_to_anchor=(0.5, -0.01 - 0.025 * max(0, (len(handles) - 9) // 3)))

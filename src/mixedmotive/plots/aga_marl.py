@@ -73,7 +73,7 @@ def budget_text(cfg: dict) -> str:
 
 
 def _colours(variants) -> dict:
-    return dict(zip(variants, sns.color_palette("tab10", len(variants))))
+    return dict(zip(variants, sns.color_palette("tab10", len(variants)), strict=True))
 
 
 def _style(variant: str, headline: str | None) -> dict:
@@ -192,7 +192,7 @@ def fig6(inputs, out, cfg: dict) -> None:
     smooth = _smooth(t)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
     for v in variants:
-        for ax, column in zip(axes, ("win_rate", "return_mean")):
+        for ax, column in zip(axes, ("win_rate", "return_mean"), strict=True):
             _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v),
                    **_style(v, cfg.get("headline")))
     axes[0].set(title="(a) win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
@@ -200,7 +200,8 @@ def fig6(inputs, out, cfg: dict) -> None:
     for ax in axes:
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
-    shared = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}  # one legend for both panels
+    # one legend for both panels
+    shared = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
     fig.legend(shared.values(), shared.keys(), loc="outside lower center", ncol=min(len(shared), 6), fontsize=8,
                frameon=False)
     fig.suptitle(f"Selfish-MMM2 ({cfg.get('backend', 'embedded')} backend, {cfg.get('scale', '?')} scale; "

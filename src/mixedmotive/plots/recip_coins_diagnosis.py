@@ -90,7 +90,7 @@ def trend_figure(inputs, out, cfg: dict) -> None:
     t = prefix(t[t.budget == longest], longest * cfg["episodes"])
     smooth = int(cfg.get("smooth", 1) or 1)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4), squeeze=False)
-    for ax, (player, name) in zip(axes[0], ((1, "NL-PPO P(own coin)"), (0, "player 1's P(own coin)"))):
+    for ax, (player, name) in zip(axes[0], ((1, "NL-PPO P(own coin)"), (0, "player 1's P(own coin)")), strict=True):
         for pairing, colour, label in (("reciprocator_vs_nl", "tab:blue", "Reciprocator vs NL-PPO"),
                                        ("nl_vs_nl", "0.35", "NL-PPO vs NL-PPO")):
             x, m, s = curve(t, pairing, player, "p_own", smooth)

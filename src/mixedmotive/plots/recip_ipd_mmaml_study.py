@@ -47,7 +47,7 @@ def figure(inputs, out, cfg: dict) -> None:
     arms = arm_order(evals["arm"], own)
     ours = [a for a in arms if a != REFERENCE_ARM]
     fig, axes = plt.subplots(1, len(ours) + 1, figsize=(4.2 * (len(ours) + 1), 3.4), squeeze=False)
-    for ax, arm in zip(axes[0], ours):
+    for ax, arm in zip(axes[0], ours, strict=False):
         e = evals[evals.arm == arm].set_index("id")
         for i, c in curves[curves.arm == arm].groupby("seed"):
             c = c.sort_values("episode")
