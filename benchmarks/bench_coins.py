@@ -154,7 +154,8 @@ def measure(batch, threads, args, jax_too):
         for name in names[r % len(names):] + names[:r % len(names)]:
             samples[name].append(timers[name]())
     rate = {k: batch / statistics.median(v) for k, v in samples.items()}
-    ratio = {k: statistics.median(c / x for c, x in zip(samples[k], samples["coins"])) for k in timers if k != "coins"}
+    ratio = {k: statistics.median(c / x for c, x in zip(samples[k], samples["coins"], strict=True))
+             for k in timers if k != "coins"}
     return rate, ratio
 
 

@@ -36,8 +36,8 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -74,7 +74,7 @@ def diffgame_case(batched: bool, dtype=torch.float32, n_games: int = 1024) -> Ca
 
 def _mlp(sizes, dtype):
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(n_in, n_out, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(nn.Tanh())
@@ -192,7 +192,7 @@ def summarise(times: dict[str, list[float]], baseline: str) -> dict[str, dict]:
     base = times[baseline]
     out = {}
     for n, ts in times.items():
-        ratios = sorted(t / b for t, b in zip(ts, base))
+        ratios = sorted(t / b for t, b in zip(ts, base, strict=True))
         q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
         out[n] = {"ms": 1e3 * statistics.median(ts), "ratio": statistics.median(ratios),
                   "q1": q[0], "q3": q[2]}
@@ -254,13 +254,13 @@ def aga_pieces(case: Case) -> dict[str, Callable]:
     def xi_c_graph_xi():
         ls = case.forward()
         xc = grad(sum(ls).sum(), flat, cg=True)
-        xi = [grad(l.sum(), p) for l, p in zip(ls, players)]
+        xi = [grad(loss.sum(), p) for loss, p in zip(ls, players, strict=True)]
         return xc, xi
 
     def xi_c_graph_xi_hvp():
         ls = case.forward()
         xc = grad(sum(ls).sum(), flat, cg=True)
-        xi = [grad(l.sum(), p) for l, p in zip(ls, players)]
+        xi = [grad(loss.sum(), p) for loss, p in zip(ls, players, strict=True)]
         g = grad(0.5 * sum((v * v).sum() for v in xc), flat)
         return xc, xi, g
 
@@ -314,9 +314,9 @@ def check_alt(alt, dtype=torch.float64) -> None:
             b = make_call(case, m, alt)()
             fa = [t for x in a for t in (x if isinstance(x, list) else [x])]
             fb = [t for x in b for t in (x if isinstance(x, list) else [x])]
-            ok = all(torch.allclose(x, y, rtol=1e-10, atol=1e-12) for x, y in zip(fa, fb))
-            same = all(torch.equal(x, y) for x, y in zip(fa, fb))
-            maxdiff = max(float((x - y).abs().max()) for x, y in zip(fa, fb))
+            ok = all(torch.allclose(x, y, rtol=1e-10, atol=1e-12) for x, y in zip(fa, fb, strict=True))
+            same = all(torch.equal(x, y) for x, y in zip(fa, fb, strict=True))
+            maxdiff = max(float((x - y).abs().max()) for x, y in zip(fa, fb, strict=True))
             print(f"   check {case.name:<16}{m:<10} allclose={ok}  bitwise={same}  "
                   f"max|diff|={maxdiff:.1e}")
             if not ok:
@@ -366,7 +366,7 @@ def main(argv=None) -> int:
         if args.breakdown:
             breakdown(case, budget / 2, block)
 
-    print("\n== summary: AgA cost relative to Simul-Ind (goal <= %.1f)" % GOAL)
+    print(f"\n== summary: AgA cost relative to Simul-Ind (goal <= {GOAL:.1f})")
     for name, res in verdicts.items():
         for n, (r, v) in res.items():
             print(f"   {name:<18}{n:<10}{r:>6.2f}x  {v}")

@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         tol = 1e-4 if dtype == torch.float32 else 1e-10
         for name, fn in METHODS.items():
             out = one_call(fn, t1, t2)
-            err = max(float((a - b).abs().max()) for a, b in zip(out, ref))
+            err = max(float((a - b).abs().max()) for a, b in zip(out, ref, strict=True))
             if err > tol:
                 print(f"  MISMATCH {name}: max |diff| {err:.2e} > {tol:.0e}")
                 ok = False

@@ -95,8 +95,9 @@ def main(argv=None) -> None:
         for name in names[r % 3:] + names[:r % 3]:
             samples[name].append(timers[name]())
     med = {k: statistics.median(v) for k, v in samples.items()}
-    act_ratio = statistics.median(ro / (args.T * es) for ro, es in zip(samples["rollout"], samples["env_step"]))
-    learn_ratio = statistics.median(e / ro for e, ro in zip(samples["episode"], samples["rollout"]))
+    act_ratio = statistics.median(ro / (args.T * es)
+                                  for ro, es in zip(samples["rollout"], samples["env_step"], strict=True))
+    learn_ratio = statistics.median(e / ro for e, ro in zip(samples["episode"], samples["rollout"], strict=True))
     print(f"device {dev}, threads {torch.get_num_threads()}, batch {args.batch}, T {args.T}, "
           f"repeats {args.repeats}")
     print(f"env step      {med['env_step'] * 1e6:9.1f} us   {args.batch / med['env_step']:,.0f} game-steps/s")

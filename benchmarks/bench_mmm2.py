@@ -74,9 +74,10 @@ def main(argv=None) -> None:
     for b in batches:
         sec = statistics.median(samples[b])
         rates[b] = b * N_UNITS / sec
-        line = f"batch {b:5d}  {b / sec / 1e3:8.1f}k env-steps/s  {rates[b] / 1e3:8.1f}k unit-steps/s  {sec * 1e3:7.2f} ms/step"
+        line = (f"batch {b:5d}  {b / sec / 1e3:8.1f}k env-steps/s  {rates[b] / 1e3:8.1f}k unit-steps/s  "
+                f"{sec * 1e3:7.2f} ms/step")
         if 1 in samples and b != 1:
-            ratio = statistics.median(x / y for x, y in zip(samples[1], samples[b])) * b
+            ratio = statistics.median(x / y for x, y in zip(samples[1], samples[b], strict=True)) * b
             line += f"  x{ratio:.0f} vs B=1"
         print(line)
     if 1024 in rates and args.threads == 1:

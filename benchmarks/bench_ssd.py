@@ -208,11 +208,11 @@ def main(argv=None) -> None:
                 f"{b * rate[key]:14.0f}")
         one = (game, 1)
         if one in samples and b != 1:  # per agent-step, same repeat
-            line += f" {statistics.median(b * s1 / s for s, s1 in zip(samples[key], samples[one])):7.1f}"
+            line += f" {statistics.median(b * s1 / s for s, s1 in zip(samples[key], samples[one], strict=True)):7.1f}"
         else:
             line += f" {'':>7}"
         if game != "plain" and ("plain", b) in samples:
-            line += f" {statistics.median(p / s for s, p in zip(samples[key], samples['plain', b])):8.1f}"
+            line += f" {statistics.median(p / s for s, p in zip(samples[key], samples['plain', b], strict=True)):8.1f}"
         print(line)
     if ("harvest", 64) in rate:
         r = 64 * rate["harvest", 64]

@@ -152,7 +152,8 @@ def bench(game: str, scale: str, methods: list[str], rounds: int, updates: int, 
     med = {m: statistics.median(v) for m, v in times.items()}
     steps = runners["simul_ind"].steps_per_update
     print(f"\n{game} at {scale} settings: {steps} environment steps per update "
-          f"({runners['simul_ind'].task.batch} games x {cfg['horizon']} steps, {runners['simul_ind'].task.n_agents} agents), "
+          f"({runners['simul_ind'].task.batch} games x {cfg['horizon']} steps, "
+          f"{runners['simul_ind'].task.n_agents} agents), "
           f"medians of {rounds} rounds x {updates} updates, "
           f"{'CPU time, 1 thread' if DEVICE == 'cpu' else 'wall time on ' + DEVICE})")
     print(f"  {'method':>12s} {'steps/s':>10s} {'x simul_ind':>12s} {'paper run (h)':>14s}")
@@ -213,13 +214,14 @@ def breakdown_lines(runners: dict, med: dict) -> None:
         return
     print("  shares of a profiled update: dense kernels (matrix products, convolutions) / other ATen ops / the rest "
           "(Python, dispatch, autograd engine); environment alone over the update; the bound from the shares, and "
-          "from the dense kernels replayed (unprofiled time / (dense kernels at their best measured speed + environment))")
+          "from the dense kernels replayed (unprofiled time / (dense kernels at their best measured speed + "
+          "environment))")
     for m, runner in runners.items():
         if runner.learner is None or "@" in m or "*" in m:
             continue
-        dense, other = shares(lambda: runner.measure(1))
+        dense, other = shares(lambda runner=runner: runner.measure(1))
         env = med["env"] / med[m]
-        replayed, _ = replayed_dense_seconds(lambda: runner.measure(1))
+        replayed, _ = replayed_dense_seconds(lambda runner=runner: runner.measure(1))
         tight = f"{med[m] / (replayed / runner.steps_per_update + med['env']):.2f}x"
         print(f"  {m:>12s} {dense:6.1%} / {other:6.1%} / {1 - dense - other:6.1%}   env {env:6.1%}   "
               f"at most {1 / (dense + env):.2f}x (shares), {tight} (replayed) faster with these kernels and this "

@@ -121,7 +121,7 @@ def main(argv=None) -> None:
     print(f"actor + critic GRU forward + backward, T {T}, batch {batch}, width {width}, 1 thread "
           f"(medians of {args.repeats}; ratio = nn.GRU's time / the piece's, same repeat):")
     for name in names:
-        ratio = statistics.median(a / b for a, b in zip(samples["nn.GRU"], samples[name]))
+        ratio = statistics.median(a / b for a, b in zip(samples["nn.GRU"], samples[name], strict=True))
         print(f"  {name:9s} {statistics.median(samples[name]) * 1e3:7.1f} ms   x{ratio:.2f}")
 
 

@@ -98,7 +98,7 @@ def paper_episode(mod, refit: bool, device: str = "cpu", pieces: dict | None = N
         _sync(device)
         marks.append(time.process_time())
         if pieces is not None:
-            for name, a, b in zip(PIECES, marks, marks[1:]):
+            for name, a, b in zip(PIECES, marks, marks[1:], strict=False):
                 pieces.setdefault(name, []).append(b - a)
         return marks[-1] - marks[0]
     run.reciprocator = recip  # its buffer holds the set-up's episodes
@@ -147,7 +147,7 @@ def refit_inputs(device: str = "cpu", draws: int = 3) -> None:
 
     torch.set_num_threads(1)
     recip = paper_episode(now, refit=True, device=device).reciprocator
-    states, actions, t = (torch.cat(parts) for parts in list(zip(*recip.buffer))[:3])
+    states, actions, t = (torch.cat(parts) for parts in list(zip(*recip.buffer, strict=True))[:3])
     gen = torch.Generator(device=device).manual_seed(0)
     m = recip.refit_batch
     cells = recip.models.cells
@@ -185,7 +185,7 @@ def paper_speedup(repeats: int, device: str = "cpu") -> None:
         for r in range(repeats):
             for k in (("before", "now") if r % 2 == 0 else ("now", "before")):
                 samples[k].append(timers[k]())
-        ratio = statistics.median(b / n for b, n in zip(samples["before"], samples["now"]))
+        ratio = statistics.median(b / n for b, n in zip(samples["before"], samples["now"], strict=True))
         t_before, t_now = statistics.median(samples["before"]), statistics.median(samples["now"])
         print(f"paper Coins episode (reciprocator vs NL, batch 1024, 2 x 40 PPO epochs, 1 thread, "
               f"{'with' if refit else 'no'} refit): before ({BEFORE}) {t_before:.1f} s, now {t_now:.1f} s CPU, "

@@ -85,7 +85,7 @@ def _rebuild(sig):
 
     if sig[0] == "tensor":
         _, dtype, shape, stride = sig
-        extent = 1 + sum((n - 1) * st for n, st in zip(shape, stride)) if all(shape) else 0
+        extent = 1 + sum((n - 1) * st for n, st in zip(shape, stride, strict=True)) if all(shape) else 0
         base = torch.randn(extent) if dtype.is_floating_point else torch.zeros(extent)
         return base.to(dtype).as_strided(shape, stride)  # expanded (stride-0) operands stay expanded
     if sig[0] in ("list", "tuple"):
@@ -130,7 +130,7 @@ def replayed_dense_seconds(work) -> tuple[float, float]:
     replayed = in_work = 0.0
     for (func, arg_sig, kw_sig), (count, spent) in records.items():
         args, kwargs = _rebuild(arg_sig), dict(_rebuild(kw_sig))
-        replayed += min(count * _best_seconds(lambda: func(*args, **kwargs)), spent)
+        replayed += min(count * _best_seconds(lambda func=func, args=args, kwargs=kwargs: func(*args, **kwargs)), spent)
         in_work += spent
     return replayed, in_work
 
@@ -153,7 +153,7 @@ def _module_call(module, record):
     import torch
 
     _, _, arg_sigs, grad, wants_grad = record
-    args = [_rebuild(sig).detach().requires_grad_(w) for sig, w in zip(arg_sigs, wants_grad)]
+    args = [_rebuild(sig).detach().requires_grad_(w) for sig, w in zip(arg_sigs, wants_grad, strict=True)]
 
     def call():
         with torch.set_grad_enabled(grad):

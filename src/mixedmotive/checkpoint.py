@@ -88,9 +88,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .context import bound
-
 import torch
+
+from .context import bound
 
 DEFAULT_EVERY_S = 60.0
 PROGRESS_EVERY_S = 60.0  # a CLI run logs progress at least this often, whatever the checkpoint interval
@@ -339,5 +339,5 @@ def set_rng_state(state: dict, *generators: torch.Generator) -> None:
         np.random.set_state(state["numpy"])
     if len(generators) != len(state["generators"]):
         raise ValueError(f"checkpoint has {len(state['generators'])} generators, got {len(generators)}")
-    for g, s in zip(generators, state["generators"]):
+    for g, s in zip(generators, state["generators"], strict=True):
         g.set_state(s)

@@ -69,9 +69,9 @@ def _train(args) -> None:
 
 def _footer(args, cfg: dict):
     """Install the footer (scale, commit) every figure and table of this call carries."""
-    from .plots import footer
-
     import os
+
+    from .plots import footer
 
     scale = args.scale or os.environ.get("MIXEDMOTIVE_SCALE") or cfg.get("scale")
     return footer.use(footer.text_for(scale, args.inputs))
@@ -163,8 +163,9 @@ def main(argv=None) -> None:
     for q, func in ((p, _plot), (c, _claims)):
         q.add_argument("--config-json", default="{}")
         q.add_argument("--out", required=True)
-        q.add_argument("--scale", default=None, help="scale named in the footer (default: $MIXEDMOTIVE_SCALE, which the "
-                       "workflow sets, else the config's)")
+        q.add_argument("--scale", default=None,
+                       help="scale named in the footer (default: $MIXEDMOTIVE_SCALE, which the workflow sets, else "
+                       "the config's)")
         q.add_argument("inputs", nargs="*")
         q.set_defaults(func=func)
     m = sub.add_parser("costs", help="refresh workflow/costs.yaml (per-job seconds) from results' sidecars")

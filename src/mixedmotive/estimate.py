@@ -145,7 +145,7 @@ def measure(results_dir: Path) -> dict:
     out: dict = defaultdict(dict)
     for (rule, key), values in sorted(walls.items()):
         out[rule][key or "*"] = round(statistics.median(values), 1)
-    for rule, per_key in out.items():
+    for per_key in out.values():
         per_key.setdefault("*", round(statistics.median(per_key.values()), 1))
     return dict(out)
 

@@ -22,8 +22,8 @@ smoke DAG and in ``tests/test_jobs.py``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import methods
 from .wildcards import AblationRun, CoinsCell, DiagnosisRun, SSDRun, StudyArm

@@ -123,7 +123,8 @@ def variant_pattern() -> str:
 def variant_forms() -> str:
     """The MAPPO variants in words (config errors)."""
     lam = [n for n in MARL if METHODS[n].lam]
-    plain = sorted((n for n in MARL if not METHODS[n].lam), key=lambda n: (METHODS[n].table2 is None, METHODS[n].table2))
+    plain = sorted((n for n in MARL if not METHODS[n].lam),
+                   key=lambda n: (METHODS[n].table2 is None, METHODS[n].table2))
     plain += lam
     return (f"{', '.join(plain)}, {' or '.join(f'{n}_lam<λ>' for n in lam)} "
             f"(λ a number, e.g. {HEADLINE}_lam100, {lam[0]}_lam0.5)")

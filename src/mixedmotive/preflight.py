@@ -224,7 +224,7 @@ def measure_job(rule: str, job: dict, cfg: dict, scratch: Path, device: str) -> 
         return row
     steps = [(int(k), float(c)) for k, _, _, c in first]  # (step, CPU seconds since the start of training)
     total = int(first[-1][1])
-    units = [b[1] - a[1] for a, b in zip(steps, steps[1:])]  # the units after the first
+    units = [b[1] - a[1] for a, b in zip(steps, steps[1:], strict=False)]  # the units after the first
     if second and resumed:
         units.append(float(second[0][3]))  # CPU since the resume's load: one unit
     per_unit = sum(units) / len(units) if units else steps[-1][1] / max(1, steps[-1][0])
@@ -316,7 +316,8 @@ def run(scale: str = "paper", cores: int | None = None, jobs: int = 100, device:
     folder = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix=f"mixedmotive-preflight-{scale}-"))
     order = sorted(picks, key=lambda r: FIRST.index(r) if r in FIRST else len(FIRST))  # long ones first
     with ThreadPoolExecutor(max_workers=cores) as pool:
-        measured = dict(zip(order, pool.map(lambda r: measure_job(r, picks[r], cfg, folder, device), order)))
+        measured = dict(zip(order, pool.map(lambda r: measure_job(r, picks[r], cfg, folder, device), order),
+                            strict=True))
     rows = []
     for rule in picks:
         row = measured[rule]

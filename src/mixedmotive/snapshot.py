@@ -309,7 +309,7 @@ def compare(results: Path = ROOT / "results" / "default", snapshot: Path = ROOT 
             side = path.with_suffix(".json")
             metas.append(json.loads(side.read_text()) if side.exists() else {})
         row = {"file": str(rel), **compare_frames(pd.read_parquet(ours), pd.read_parquet(ref))}
-        for name, meta in zip(("ours", "snapshot"), metas):
+        for name, meta in zip(("ours", "snapshot"), metas, strict=True):
             row[name] = f"{meta.get('git_sha', '?')[:10]} on {meta.get('device_name', '?')}"
         row["same_settings"] = bool(metas[0]) and metas[0].get("config") == metas[1].get("config")
         rows.append(row)

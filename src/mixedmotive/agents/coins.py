@@ -263,7 +263,8 @@ class CoinsReciprocator(CoinsNL):
         c = recip_cfg
         self.rr_weight, self.gamma, self.rr_normalise = c["rr_weight"], c["gamma"], c["rr_normalise"]
         self.target_period, self.init_episodes = c["target_period"], c["init_episodes"]
-        self.refit_batch, self.refit_batches, self.refit_epochs = c["refit_batch"], c["refit_batches"], c["refit_epochs"]
+        self.refit_batch, self.refit_batches, self.refit_epochs = (c["refit_batch"], c["refit_batches"],
+                                                                   c["refit_epochs"])
         self.models = InfluenceModels(2, grid, T, c["hidden"], c["value_channels"], c["value_latent"],
                                       c["gamma"]).to(device)
         self.model_opt = torch.optim.Adam(self.models.parameters(), lr=c["lr"])
@@ -285,7 +286,7 @@ class CoinsReciprocator(CoinsNL):
         return log
 
     def refit(self, generator: torch.Generator | None = None) -> float:
-        data = [torch.cat(parts) for parts in zip(*self.buffer)]
+        data = [torch.cat(parts) for parts in zip(*self.buffer, strict=True)]
         size = data[0].shape[0]
         n = min(self.refit_batch * self.refit_batches, size)
         dev = data[0].device

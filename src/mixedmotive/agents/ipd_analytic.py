@@ -111,7 +111,7 @@ from __future__ import annotations
 import copy
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -166,6 +166,7 @@ class AnalyticAgent(ABC):
 
     def reset_state(self) -> None:
         """Forget per-match state (no-op for stateless agents)."""
+        return
 
     @abstractmethod
     def step(self, theta_own: torch.Tensor, theta_opp: torch.Tensor, gamma: float = 0.96) -> torch.Tensor:

@@ -77,10 +77,9 @@ from torch import nn
 from torch.distributions import Independent, Normal
 
 from mixedmotive import checkpoint
+from mixedmotive.agents.ipd_analytic import AnalyticAgent, nl_step, register_agent
 from mixedmotive.agents.ppo import PPO, PPOConfig
 from mixedmotive.envs.ipd import analytic_payoffs
-
-from mixedmotive.agents.ipd_analytic import AnalyticAgent, nl_step, register_agent
 from mixedmotive.threads import torch_threads
 
 GAMMA_INNER = 0.96
@@ -220,7 +219,7 @@ class MMAMLAgent(AnalyticAgent):
         self.gamma = gamma
 
     @classmethod
-    def from_result(cls, result: dict, **kw) -> "MMAMLAgent":
+    def from_result(cls, result: dict, **kw) -> MMAMLAgent:
         return cls(result["theta0"], result["inner_lr"], **kw)
 
     def init(self, batch: int, generator: torch.Generator | None = None,
@@ -322,7 +321,7 @@ def mfos_rollout_self(policies, cfg: dict, gen: torch.Generator):
     states = [mfos_state(th[0], th[1]), mfos_state(th[1], th[0])]
     out = [([], [], []) for _ in range(2)]
     for _ in range(t_max):
-        acts = [_sample(p, s, gen) for p, s in zip(policies, states)]
+        acts = [_sample(p, s, gen) for p, s in zip(policies, states, strict=True)]
         with torch.no_grad():
             r = analytic_payoffs(acts[0], acts[1], gamma)
         for i in range(2):
@@ -362,7 +361,7 @@ def _meta_train_mfos(cfg: dict, seed: int) -> dict:
     ckpt = checkpoint.active()
     saved = ckpt.load()
     if saved is not None:  # resume: policies, Adams, generators, annealing, logs
-        for policy, ppo, sd, opt in zip(policies, ppos, saved["policies"], saved["opts"]):
+        for policy, ppo, sd, opt in zip(policies, ppos, saved["policies"], saved["opts"], strict=True):
             policy.load_state_dict(sd)
             ppo.optimizer.load_state_dict(opt)
         checkpoint.set_rng_state(saved["rng"], gen)
@@ -384,12 +383,12 @@ def _meta_train_mfos(cfg: dict, seed: int) -> dict:
             self_episode = bool(torch.rand((), generator=gen) > p_nl)
         if self_episode:
             data = mfos_rollout_self(policies, cfg, gen)
-            for ppo, (obs, acts, rews) in zip(ppos, data):
+            for ppo, (obs, acts, rews) in zip(ppos, data, strict=True):
                 st = ppo.update(obs, acts, rews)
             curve.append(float(data[0][2].mean()))
             opp_curve.append(math.nan)
         else:
-            for i, (policy, ppo) in enumerate(zip(policies, ppos)):
+            for i, (policy, ppo) in enumerate(zip(policies, ppos, strict=True)):
                 obs, acts, rews, opp_rews = mfos_rollout_nl(policy, cfg, gen)
                 st = ppo.update(obs, acts, rews)
                 if i == 0:
@@ -428,7 +427,7 @@ class MFOSAgent(AnalyticAgent):
         self._gen: torch.Generator | None = None
 
     @classmethod
-    def from_result(cls, result: dict, **kw) -> "MFOSAgent":
+    def from_result(cls, result: dict, **kw) -> MFOSAgent:
         return cls(result["state_dict"], **kw)
 
     def init(self, batch: int, generator: torch.Generator | None = None,

@@ -167,16 +167,16 @@ class InfluenceBaseline:
             seen = count > 0
             self.p_defect[k] = torch.where(seen, defects / count.clamp_min(1), self.p_defect[k])
 
-    def voi(self, k: int, l: int, states: torch.Tensor, actions: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
-        """VI^{k->l} at every step: r^l - E_{a^k ~ p_k(.|s)} R^l(a^k, a^{-k}) (immediate reward only)."""
+    def voi(self, k: int, j: int, states: torch.Tensor, actions: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
+        """VI^{k->j} at every step: r^j - E_{a^k ~ p_k(.|s)} R^j(a^k, a^{-k}) (immediate reward only)."""
         p = self.p_defect[k][states]
         other = actions[..., 1 - k]
-        R = self.payoff[l]
+        R = self.payoff[j]
         if k == 0:
             alt_c, alt_d = R[0][other], R[1][other]
         else:
             alt_c, alt_d = R[:, 0][other], R[:, 1][other]
-        return rewards[..., l] - ((1 - p) * alt_c + p * alt_d)
+        return rewards[..., j] - ((1 - p) * alt_c + p * alt_d)
 
 
 def reciprocal_reward(balance: torch.Tensor, vi_ij: torch.Tensor) -> torch.Tensor:

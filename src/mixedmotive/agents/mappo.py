@@ -38,10 +38,10 @@ from torch.nn import functional as F
 
 from .. import methods as registry
 from ..gradients import direction
-from .ppo import from_section
 from ..gradients.engine import DirectionInfo
 from ..gradients.shaping import sl_rewards, svo_rewards
 from ..methods import parse_variant  # noqa: F401  (the variants' parser, re-exported for the learner's users)
+from .ppo import from_section
 
 
 @dataclass
@@ -102,7 +102,7 @@ class AgentActors(nn.Module):
             if self.conv:
                 bound = 1 / math.sqrt(c * kernel * kernel)
                 p["conv_w"], p["conv_b"] = _uniform((channels, c, kernel, kernel), bound), _uniform((channels,), bound)
-            for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:])):
+            for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
                 last = k == len(sizes) - 2
                 bound = 1 / math.sqrt(i)
                 p[f"w{k}"] = _uniform((i, o), bound * (0.01 if last else 1.0))  # small last layer: near-uniform start
@@ -348,10 +348,10 @@ class MAPPO:
             vecs = extras.get(piece)
             for layer in layers:
                 out[f"norm_{piece}_{layer}"] = math.nan if vecs is None else math.sqrt(
-                    sum(float((v * v).sum()) for v, n in zip(vecs, names) if n == layer))
+                    sum(float((v * v).sum()) for v, n in zip(vecs, names, strict=True) if n == layer))
         for layer in layers:
             if "xi" in extras and "h_xi_c" in extras:
-                pairs = [(x, h) for x, h, n in zip(extras["xi"], extras["h_xi_c"], names) if n == layer]
+                pairs = [(x, h) for x, h, n in zip(extras["xi"], extras["h_xi_c"], names, strict=True) if n == layer]
                 out[f"h_gt_xi_{layer}"] = (sum(float((h.abs() > x.abs()).sum()) for x, h in pairs)
                                            / sum(x.numel() for x, _ in pairs))
             else:
@@ -399,7 +399,7 @@ class MAPPO:
             if info.lam is not None:
                 lam_signs.extend(torch.sign(info.lam).reshape(-1).tolist())
             norms.append(self.gradient_norms(info.extras))
-            for p, g in zip(params, (g for gs in d for g in gs)):
+            for p, g in zip(params, (g for gs in d for g in gs), strict=True):
                 p.grad = g.detach()
             nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             self.actor_opt.step()

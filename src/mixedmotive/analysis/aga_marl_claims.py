@@ -2,9 +2,9 @@
 
 Each run's end-of-training value is the mean over its last ``marl_final_fraction`` of updates
 (:func:`mixedmotive.analysis.marl.final_values`).  AgA is the headline variant
-``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend).  "At least the baselines'" holds for a metric when, against every baseline,
-mean(AgA) - mean(baseline) >= -``marl_margin`` over seeds; the detail also counts the
-baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
+``claims.marl_headline`` (``aga_lam100``: the paper's Fig. 3 legend).  "At least the baselines'" holds for a
+metric when, against every baseline, mean(AgA) - mean(baseline) >= -``marl_margin`` over seeds; the detail also
+counts the baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
 
 At a larger budget (``aga_ablation.budget``, docs/decisions.md A16) the C4 claims are decided by the same check on
 the ablation's runs at that budget, relabelled as Table 2's variants.
@@ -53,7 +53,7 @@ def at_least_baselines(frame, column: str, what: str, cfg: dict) -> Verdict:
             p = float(stats.ttest_ind(a, x, equal_var=False, alternative="greater").pvalue)
             if p < alpha:
                 better.append(b)
-    behind = [b for b, h in zip(bases, holds) if not h]
+    behind = [b for b, h in zip(bases, holds, strict=True) if not h]
     detail = (f"AgA significantly better than: {', '.join(better) or 'none'}; "
               f"behind: {', '.join(behind) or 'none'}")
     worst = min(a.mean() - per[b].mean() for b in bases)  # the key number: the gap to the best baseline
@@ -72,8 +72,8 @@ for _game in ("harvest", "cleanup"):
             return at_least_baselines(_ssd(frames, game), col, f"{game.capitalize()} {what}", cfg)
 
         claim(f"AGA-C4-{_game}-{_tag}", PAPER, f"Table 2 / Fig. 3 ({_game.capitalize()})",
-              f"In {_game.capitalize()}, AgA (headline λ = 100) reaches at least the {_what} of Simul-Ind, Simul-Co, SVO, CGA "
-              "and SL.", ("aga_ssd",))(_check)
+              f"In {_game.capitalize()}, AgA (headline λ = 100) reaches at least the {_what} of Simul-Ind, "
+              "Simul-Co, SVO, CGA and SL.", ("aga_ssd",))(_check)
 
 
 @budget("aga_ablation")
@@ -92,7 +92,8 @@ def _c4_at_budget(frames, cfg, spec):
 
 
 @claim("AGA-C5-win", PAPER, "Selfish-MMM2 (Fig. 6)",
-       "On Selfish-MMM2, AgA (headline λ = 100) ends training with at least the win rate of Simul-Ind, Simul-Co, SVO, CGA and SL.",
+       "On Selfish-MMM2, AgA (headline λ = 100) ends training with at least the win rate of Simul-Ind, Simul-Co, "
+       "SVO, CGA and SL.",
        ("aga_mmm2",))
 def _mmm2_win(frames, cfg):
     return at_least_baselines(frames["aga_mmm2"], "win_rate", "win rate", cfg)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import importlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,8 @@ DECISIONS = {
 DIAGNOSIS = {
     **{f"AGA-C4-{g}-{t}": f"tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-{g}-*)"
        for g in ("harvest", "cleanup") for t in ("E", "SW")},
-    **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)" for c in ("AGA-C5-win", "AGA-C5-return")},
+    **{c: "tables/aga_ablation, figures/aga_ablation_curves (DIAG-AGA-mmm2-H)"
+       for c in ("AGA-C5-win", "AGA-C5-return")},
     "RECIP-C3": "tables/recip_ipd_rollout_sensitivity",
     **{c: "tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (DIAG-RECIP-coins-cells)"
        for c in ("RECIP-C4b", "RECIP-C5a", "RECIP-C5b", "RECIP-C5c")},
@@ -90,7 +91,7 @@ CLAIM_MODULES = tuple(dict.fromkeys(f"mixedmotive.analysis.{e.claims}" for e in 
 
 #: kinds of larger budget: kind -> function(frames, cfg, spec) -> {claim id: the frames its check reads at that
 #: budget, or a sentence saying which runs are missing (the row is then "not run")}
-BUDGETS: dict[str, Callable[[dict[str, pd.DataFrame], dict, dict], dict[str, "dict[str, pd.DataFrame] | str"]]] = {}
+BUDGETS: dict[str, Callable[[dict[str, pd.DataFrame], dict, dict], dict[str, dict[str, pd.DataFrame] | str]]] = {}
 
 
 def budget(kind: str):
@@ -150,7 +151,7 @@ def group_by_experiment(paths) -> dict[str, pd.DataFrame]:
     return {exp: results.read_many(ps) for exp, ps in by_exp.items()}
 
 
-def _row(c: Claim, frames: "dict[str, pd.DataFrame] | str", cfg: dict, budget_name: str, larger=False) -> dict:
+def _row(c: Claim, frames: dict[str, pd.DataFrame] | str, cfg: dict, budget_name: str, larger=False) -> dict:
     """One row of the claims table: claim ``c`` checked on ``frames`` (a string: the runs that are missing);
     ``larger``: a row at a larger budget (decision A16 explains those)."""
     row = {"id": c.id, "paper": c.paper, "source": c.source, "claim": c.statement, "budget": budget_name}

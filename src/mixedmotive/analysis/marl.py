@@ -21,8 +21,8 @@ def final_values(frame: pd.DataFrame, column: str, fraction: float, keys=("varia
         g = g.sort_values("update")
         k = max(1, int(math.ceil(fraction * len(g))))
         tail = g[column].iloc[-k:]
-        rows.append({**dict(zip(list(keys) + ["seed"], key)), column: float(np.nanmean(tail)) if tail.notna().any()
-                     else math.nan})
+        rows.append({**dict(zip(list(keys) + ["seed"], key, strict=True)),
+                     column: float(np.nanmean(tail)) if tail.notna().any() else math.nan})
     return pd.DataFrame(rows)
 
 
@@ -42,5 +42,5 @@ def missing_runs(frame: pd.DataFrame, game: str, multiplier: int, variants, n_se
     have = set()
     if not frame.empty and "budget" in frame:
         t = frame[(frame.game == game) & (frame["budget"] == multiplier)]
-        have = set(zip(t.variant, t.seed.astype(int)))
+        have = set(zip(t.variant, t.seed.astype(int), strict=True))
     return [f"{v}/seed{s}" for v in variants for s in range(n_seeds) if (v, s) not in have]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ipd_round_robin import LABELS, round_robin_means
 from .claims import Verdict, claim
+from .ipd_round_robin import LABELS, round_robin_means
 
 PAPER = "Reciprocators"
 
@@ -14,7 +14,8 @@ PAPER = "Reciprocators"
        "The Reciprocator's round-robin performance is comparable to the baselines': no other agent's row "
        "dominates the Reciprocator's row.", ("recip_ipd_analytic",))
 def reciprocator_not_dominated(frames, cfg):
-    agents = list(dict.fromkeys(list(frames["recip_ipd_analytic"].agent_1) + list(frames["recip_ipd_analytic"].agent_2)))
+    agents = list(dict.fromkeys(list(frames["recip_ipd_analytic"].agent_1)
+                                + list(frames["recip_ipd_analytic"].agent_2)))
     m = round_robin_means(frames["recip_ipd_analytic"], agents)
     margin = cfg["dominance_margin"]
     dominating = [a for a in agents if a != "reciprocator"
@@ -99,7 +100,8 @@ def rollout_oscillates(frames, cfg):
     return Verdict(
         statistic="swings of smoothed P(cooperate) (Reciprocator, NL) per seed: "
                   + ", ".join(f"seed {s}: {a}, {b}" for s, (a, b) in counts.items()),
-        threshold=f">= {need} swings of >= {amp} for both agents (moving mean over {k} episodes), in a majority of seeds",
+        threshold=f">= {need} swings of >= {amp} for both agents (moving mean over {k} episodes), "
+                  "in a majority of seeds",
         reproduced=len(ok) * 2 > len(counts),
         detail="other windows and amplitudes (diagnostic): tables/recip_ipd_rollout_sensitivity.csv",
         key=f"{len(ok)}/{len(counts)} seeds",

@@ -68,7 +68,7 @@ def _c4a_at_budget(frames, cfg, spec):
     """RECIP-C4a on the runs of ``spec["frames"]`` (recip_coins at other settings, e.g. the paper's; docs/decisions.md
     A16), or the sentence naming the runs of ``spec["pairings"]`` x ``spec["n_seeds"]`` seeds that are missing."""
     runs = spec.get("frames", {}).get("recip_coins")
-    have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int)))
+    have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int), strict=True))
     missing = [f"{p}/seed{s}" for p in spec["pairings"] for s in range(spec["n_seeds"]) if (p, s) not in have]
     if missing:
         return {"RECIP-C4a": f"missing runs at {spec['name']}: " + ", ".join(missing)}
@@ -91,14 +91,16 @@ def _pair_reward(frames, cfg, pairing):
        "Reciprocator pairs get more total extrinsic reward per episode than NL-PPO pairs.", ("recip_coins",))
 def recip_pair_reward_beats_nl_pair(frames, cfg):
     return compare(_pair_reward(frames, cfg, "reciprocator_vs_reciprocator"), _pair_reward(frames, cfg, "nl_vs_nl"),
-                   PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["nl_vs_nl"], "total extrinsic reward per episode", cfg)
+                   PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["nl_vs_nl"],
+                   "total extrinsic reward per episode", cfg)
 
 
 @claim("RECIP-C5b", PAPER, "Coins head-to-head (p. 8)",
        "Reciprocator pairs get more total extrinsic reward per episode than MFOS pairs.", ("recip_coins",))
 def recip_pair_reward_beats_mfos_pair(frames, cfg):
     return compare(_pair_reward(frames, cfg, "reciprocator_vs_reciprocator"), _pair_reward(frames, cfg, "mfos_vs_mfos"),
-                   PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["mfos_vs_mfos"], "total extrinsic reward per episode", cfg)
+                   PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["mfos_vs_mfos"],
+                   "total extrinsic reward per episode", cfg)
 
 
 @claim("RECIP-C5c", PAPER, "Coins head-to-head (p. 8)",
@@ -107,4 +109,5 @@ def recip_pair_p_own_beats_nl_pair(frames, cfg):
     f = cfg["coins_final_fraction"]
     a = final_values(frames["recip_coins"], "reciprocator_vs_reciprocator", "p_own", (0, 1), "mean", f)
     b = final_values(frames["recip_coins"], "nl_vs_nl", "p_own", (0, 1), "mean", f)
-    return compare(a, b, PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["nl_vs_nl"], "P(own coin) of both players", cfg)
+    return compare(a, b, PAIR_LABEL["reciprocator_vs_reciprocator"], PAIR_LABEL["nl_vs_nl"],
+                   "P(own coin) of both players", cfg)

@@ -94,7 +94,10 @@ def summary(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
         weight, normalise = CoinsCell.parse(cell)
         row = {"w": f"{weight:g}", "r_RR normalised": "yes" if normalise else "no",
                "cell": cell + (" (recip_coins)" if cell == cfg["main_cell"] else "")}
-        vs = lambda col, pl: _values(t, "reciprocator_vs_nl", col, pl, "mean", fraction, cell)  # noqa: E731
+
+        def vs(col, pl, cell=cell):
+            return _values(t, "reciprocator_vs_nl", col, pl, "mean", fraction, cell)
+
         nl, rec = vs("p_own", (1,)), vs("p_own", (0,))
         row["seeds"] = len(nl)
         row["NL P(own) vs Recip"] = fmt_pm(*mean_sem(nl)) if len(nl) else "–"
@@ -204,7 +207,8 @@ def confirmation(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 def some_cell_reproduces_c4a(frames, cfg):
     diag = frames["recip_coins_diagnosis"]
     # the confirmation's fresh seeds are DIAG-RECIP-coins-confirm's, not the cells'
-    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl") & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
+    diag = diag[(diag.budget == 1) & (diag.pairing == "reciprocator_vs_nl")
+                & ~diag.seed.isin(cfg["coins_confirm"]["seeds"])]
     fraction, margin, alpha = cfg["coins_final_fraction"], cfg["coins_margin"], cfg["coins_alpha"]
     cells = sorted(diag.cell.unique(), key=CoinsCell.parse)
     corrected = alpha / max(1, len(cells))

@@ -213,7 +213,8 @@ def _paired_claim(frames, cfg, what: str, pick) -> Verdict:
     evals, own, threshold, alpha = _study(frames, cfg)
     rule = f"for {what}: one-sided exact McNemar test on the paired ids gives p < {alpha:g}"
     own_batch, own_lr = StudyArm.parse(own)
-    arms = [a for a in arm_order(evals.arm, own) if a not in (own, REFERENCE_ARM) and pick(*StudyArm.parse(a), own_batch, own_lr)]
+    arms = [a for a in arm_order(evals.arm, own)
+            if a not in (own, REFERENCE_ARM) and pick(*StudyArm.parse(a), own_batch, own_lr)]
     if own not in set(evals.arm) or not arms:
         return Verdict(f"missing arms: the round robin's and {what}", rule, False, "", ran=False)
     statistic, held = _paired(evals, own, arms, threshold, alpha, keys := [])

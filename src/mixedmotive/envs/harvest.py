@@ -15,9 +15,9 @@ are in :mod:`mixedmotive.envs.ssd`; this module adds the apples.
   neither an apple nor an agent grows one with probability ``SPAWN_PROB[min(n, 3)]``,
   ``SPAWN_PROB = (0, 0.005, 0.02, 0.05)``, where ``n`` is the number of apples in the
   ``regrowth_window x regrowth_window`` square centred on the cell.  Default 5 (radius 2,
-  as the reference's older ``return_view(pos, APPLE_RADIUS, ...)`` counts); ``regrowth_window=3`` is the reference's current master, whose loop keeps the
-  offsets with ``j**2 + k**2 <= APPLE_RADIUS`` (a squared distance against the unsquared
-  radius 2), i.e. exactly the 3 x 3 square.  A patch with no apple left never regrows.
+  as the reference's older ``return_view(pos, APPLE_RADIUS, ...)`` counts); ``regrowth_window=3`` is the
+  reference's current master, whose loop keeps the offsets with ``j**2 + k**2 <= APPLE_RADIUS`` (a squared
+  distance against the unsquared radius 2), i.e. exactly the 3 x 3 square.  A patch with no apple left never regrows.
 
 Apples exist only on apple cells, so ``n`` for all apple cells of all games is one matrix
 product ``apples (B, n_cells) @ adjacency (n_cells, n_cells)``; one uniform draw per apple

@@ -146,8 +146,8 @@ def _forward(theta_1: torch.Tensor, theta_2: torch.Tensor, gamma: float):
     lu = _lu4(a)
     m = _solve_transposed(lu, start)  # discounted occupancy of CC, CD, DC, DD
     c = 1 - gamma
-    v1 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_ROW, m)], m[0])
-    v2 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_COL, m)], m[0])
+    v1 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_ROW, m, strict=True)], m[0])
+    v2 = _lincomb([(c * r, t) for r, t in zip(PAYOFF_COL, m, strict=True)], m[0])
     cache = {"x0": x0, "y0": y0, "xb0": xb0, "yb0": yb0, "X": X, "Y": Y, "XB": XB, "YB": YB, "lu": lu, "m": m,
              "start": start}
     return v1, v2, cache
@@ -159,7 +159,7 @@ def _backward(cache, g1, g2, gamma: float):
     c = 1 - gamma
     # rho = (1 - gamma) (g1 r1 + g2 r2)
     rho = [_lincomb([(c * r, g) for r, g in ((r1, g1), (r2, g2)) if g is not None], x0)
-           for r1, r2 in zip(PAYOFF_ROW, PAYOFF_COL)]
+           for r1, r2 in zip(PAYOFF_ROW, PAYOFF_COL, strict=True)]
     z = _solve(lu, rho)  # dL/dstart = z, dL/dP = gamma m z^T
     if "wX" not in cache:  # d p / d theta, times gamma m for the rows of P
         W = torch.stack(cache["m"]) * gamma

@@ -72,8 +72,8 @@ import inspect
 import os
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch

@@ -32,7 +32,7 @@ def run(cfg: dict, method: str, seed: int, device: str = "cpu") -> pd.DataFrame:
         engine_kwargs=method_kwargs(method, cfg),
     )
     traj = torch.stack(log.params).cpu()  # (steps+1, starts, 2)
-    lam = torch.stack([torch.zeros(starts.shape[0])] + [l.cpu().float() for l in log.lam])
+    lam = torch.stack([torch.zeros(starts.shape[0])] + [lam_t.cpu().float() for lam_t in log.lam])
     rows = []
     for s in range(starts.shape[0]):
         a1, a2 = traj[:, s, 0], traj[:, s, 1]

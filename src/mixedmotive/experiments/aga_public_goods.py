@@ -46,7 +46,7 @@ def run(cfg: dict, method: str, seed: int, device: str = "cpu") -> pd.DataFrame:
     actions = torch.sigmoid(thetas)
     r = game.rewards_of_actions([actions[..., 0], actions[..., 1]])
     n_steps, runs = thetas.shape[:2]
-    lam = torch.stack([torch.zeros(runs)] + [l.cpu().float() for l in log.lam])
+    lam = torch.stack([torch.zeros(runs)] + [lam_t.cpu().float() for lam_t in log.lam])
     idx = torch.arange(runs).repeat(n_steps)
     return pd.DataFrame({
         "run": idx.numpy() + seed * runs,

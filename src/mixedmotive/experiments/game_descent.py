@@ -6,8 +6,8 @@ stacked along dimension 0 and the engine is called with ``batched=True``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -66,7 +66,7 @@ def descend(
         dirs = direction(method, losses_fn(params), params, info=info, batched=True, **engine_kwargs)
         with torch.no_grad():
             before = watch_fn(torch.stack(params, 1))
-            for p, d in zip(params, dirs):
+            for p, d in zip(params, dirs, strict=True):
                 p.sub_(lr * d * active.to(d.dtype))
             now = torch.stack(params, 1)
             log.params.append(now.clone())

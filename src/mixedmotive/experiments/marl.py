@@ -126,6 +126,7 @@ def train(task, variant: str, cfg: dict, seed: int, device, experiment: str) -> 
         rows.append({"experiment": experiment, "variant": variant, "method": learner.method, "lam": learner.lam,
                      "seed": seed, "update": update, "env_steps": (update + 1) * horizon * B,
                      **tracker.flush(), **stats})
-        ckpt.maybe_save(update + 1, lambda: dict(step=update + 1, rows=list(rows), learner=learner.state_dict(),
-                                                 rng=checkpoint.rng_state(gen)), total=n_updates)
+        ckpt.maybe_save(update + 1, lambda update=update: dict(step=update + 1, rows=list(rows),
+                                                               learner=learner.state_dict(),
+                                                               rng=checkpoint.rng_state(gen)), total=n_updates)
     return pd.DataFrame(rows)

@@ -56,8 +56,8 @@ import torch
 
 from .. import checkpoint
 from ..agents.coins import CoinsEpisode, CoinsNL, CoinsReciprocator, coin_counts
-from ..agents.ppo import ppo_config
 from ..agents.coins_mfos import CoinsMFOS
+from ..agents.ppo import ppo_config
 from ..envs.coins import CoinGame
 from ..threads import torch_threads
 
@@ -140,7 +140,7 @@ def _resume(ckpt, learners, gen) -> tuple[int, list]:
     saved = ckpt.load()
     if saved is None:
         return 0, []
-    for p, s in zip(learners, saved["learners"]):
+    for p, s in zip(learners, saved["learners"], strict=True):
         p.load_state_dict(s)
     checkpoint.set_rng_state(saved["rng"], gen)
     return saved["step"], list(saved["rows"])
@@ -162,9 +162,10 @@ def _train(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.DataFra
         ep = rollout(env, players, gen)
         logs = [p.observe(ep, gen) for p in players]
         if episode >= warmup:
-            logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs)]
+            logs = [{**log, **p.learn(ep)} for p, log in zip(players, logs, strict=True)]
         rows += episode_rows(ep, players, logs, episode, -1, pairing, seed)
-        ckpt.maybe_save(episode + 1, lambda: _snapshot(episode + 1, rows, players, gen), total=n_episodes)
+        ckpt.maybe_save(episode + 1, lambda episode=episode, rows=rows: _snapshot(episode + 1, rows, players, gen),
+                        total=n_episodes)
     return pd.DataFrame(rows)
 
 
@@ -190,5 +191,5 @@ def _train_meta(cfg: dict, pairing: str, kinds, seed: int, device: str) -> pd.Da
             rows += episode_rows(ep, players, logs, meta * inner + k, meta, pairing, seed)
         for p in metas:
             p.learn_meta(episodes)
-        ckpt.maybe_save(meta + 1, lambda: _snapshot(meta + 1, rows, metas, gen), total=n_meta)
+        ckpt.maybe_save(meta + 1, lambda meta=meta, rows=rows: _snapshot(meta + 1, rows, metas, gen), total=n_meta)
     return pd.DataFrame(rows)

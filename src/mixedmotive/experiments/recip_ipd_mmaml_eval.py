@@ -54,7 +54,7 @@ def run(cfg: dict, method: str, seed: int, device: str = "cpu") -> pd.DataFrame:
         own, nl = _match(theta0, 1.0, i, cfg)
         own_a, nl_a = _match(theta0, alpha, i, cfg) if alpha is not None else (float("nan"), float("nan"))
         p = torch.sigmoid(theta0.double()).tolist()
-        rows.append({"arm": method, "id": i, **{f"p_{s}": v for s, v in zip(STATES, p)},
+        rows.append({"arm": method, "id": i, **{f"p_{s}": v for s, v in zip(STATES, p, strict=True)},
                      "inner_lr": float("nan") if alpha is None else alpha,
                      "reward_vs_nl": own, "nl_reward": nl, "reward_vs_nl_alpha": own_a, "nl_reward_alpha": nl_a,
                      "seed": seed})

@@ -1,6 +1,7 @@
 """The M-MAML study's training (docs/decisions.md R12): M-MAML meta-trained by the one trainer
 (:func:`mixedmotive.experiments.recip_ipd_meta.run`) at another outer batch than the round robin's
-or with the inner lr fixed (method ``b<batch>`` or ``b<batch>-lr<x>``; seed = M-MAML id).  Its evaluation: :mod:`.recip_ipd_mmaml_eval`.
+or with the inner lr fixed (method ``b<batch>`` or ``b<batch>-lr<x>``; seed = M-MAML id).  Its evaluation:
+:mod:`.recip_ipd_mmaml_eval`.
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ value_coef         critic MSE weight (optional, default 0.5)
 return_norm_eps    eps of the return z-normalisation (optional)
 latent             hidden units of the encoders (optional)
 state_encoding     onehot5 | raw2 (optional, see agents)
-threads            torch CPU threads during the run (optional, default 1: the ops are tiny, and on a loaded 2-core box 2 threads ran ~10x slower)
+threads            torch CPU threads during the run (optional, default 1: the ops are tiny, and on a loaded
+                   2-core box 2 threads ran ~10x slower)
 rr_weight          w, reciprocal-reward weight
 buffer_episodes    baseline FIFO buffer, in episodes
 target_period      baseline refresh period, in episodes
@@ -70,10 +71,10 @@ import pandas as pd
 import torch
 
 from .. import checkpoint
-from ..threads import torch_threads
 from ..agents.ipd_rollout import NLPPO, Episode, Reciprocator
 from ..agents.ppo import ppo_config
 from ..envs.ipd_rollout import IPDRolloutEnv
+from ..threads import torch_threads
 
 RECIP, NL = 0, 1  # player index of each agent
 STATE_NAMES = ("start", "CC", "CD", "DC", "DD")  # own view, own action first
@@ -123,7 +124,7 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
     saved = ckpt.load()
     if saved is not None:
         start, rows = saved["episode"], list(saved["rows"])
-        for agent, s in zip((recip, nl), saved["agents"]):
+        for agent, s in zip((recip, nl), saved["agents"], strict=True):
             _restore(agent, s, device)
         checkpoint.set_rng_state(saved["rng"], gen)
 
@@ -152,8 +153,8 @@ def _train(cfg: dict, seed: int, device: str) -> pd.DataFrame:
             "recip_voi_on_other": log_r["voi_on_other"],
             "recip_voi_from_other": log_r["voi_from_other"],
             "baseline_refreshed": bool(log_r["baseline_refreshed"]),
-            **{f"pc_recip_{n}": float(v) for n, v in zip(STATE_NAMES, tables[0])},
-            **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1])},
+            **{f"pc_recip_{n}": float(v) for n, v in zip(STATE_NAMES, tables[0], strict=True)},
+            **{f"pc_nl_{n}": float(v) for n, v in zip(STATE_NAMES, tables[1], strict=True)},
             "seed": seed,
         })
         ckpt.maybe_save(episode + 1, state, total=n_episodes)

@@ -22,4 +22,4 @@ def losses(a1: torch.Tensor, a2: torch.Tensor) -> list[torch.Tensor]:
 
 
 def rewards(a1: torch.Tensor, a2: torch.Tensor) -> list[torch.Tensor]:
-    return [-l for l in losses(a1, a2)]
+    return [-loss for loss in losses(a1, a2)]

@@ -18,8 +18,8 @@ Hessian-vector products use double back-propagation; no dense Hessian is built.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 
@@ -62,7 +62,7 @@ def _players(params) -> list[list[Tensor]]:
 
 def _restore(structure, flat_per_player: list[list[Tensor]]):
     out = []
-    for p, g in zip(structure, flat_per_player):
+    for p, g in zip(structure, flat_per_player, strict=True):
         out.append(g[0] if isinstance(p, Tensor) else list(g))
     return out
 
@@ -71,7 +71,7 @@ def _grad(scalar: Tensor, tensors: list[Tensor], create_graph: bool = False) -> 
     grads = torch.autograd.grad(
         scalar, tensors, retain_graph=True, create_graph=create_graph, allow_unused=True
     )
-    return [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, grads)]
+    return [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, grads, strict=True)]
 
 
 def _split(flat: list[Tensor], sizes: list[int]) -> list[list[Tensor]]:
@@ -84,9 +84,9 @@ def _split(flat: list[Tensor], sizes: list[int]) -> list[list[Tensor]]:
 
 def _dot(a: list[Tensor], b: list[Tensor], batched: bool) -> Tensor:
     if batched:
-        terms = [(x * y).reshape(x.shape[0], -1).sum(1) for x, y in zip(a, b)]
+        terms = [(x * y).reshape(x.shape[0], -1).sum(1) for x, y in zip(a, b, strict=True)]
     else:
-        terms = [(x * y).sum() for x, y in zip(a, b)]
+        terms = [(x * y).sum() for x, y in zip(a, b, strict=True)]
     out = terms[0]
     for t in terms[1:]:
         out = out + t
@@ -100,7 +100,7 @@ def _scale(lam: Tensor | float, v: list[Tensor], batched: bool) -> list[Tensor]:
 
 
 def _add(a: list[Tensor], b: list[Tensor]) -> list[Tensor]:
-    return [x + y for x, y in zip(a, b)]
+    return [x + y for x, y in zip(a, b, strict=True)]
 
 
 def _individual(losses, players, create_graph, separable: bool = False) -> list[list[Tensor]]:
@@ -111,8 +111,8 @@ def _individual(losses, players, create_graph, separable: bool = False) -> list[
     """
     if separable:
         flat = [t for p in players for t in p]
-        return _split(_grad(sum(l.sum() for l in losses), flat, create_graph), [len(p) for p in players])
-    return [_grad(l.sum(), p, create_graph) for l, p in zip(losses, players)]
+        return _split(_grad(sum(loss.sum() for loss in losses), flat, create_graph), [len(p) for p in players])
+    return [_grad(loss.sum(), p, create_graph) for loss, p in zip(losses, players, strict=True)]
 
 
 def _hvp_of_half_norm(vec: list[Tensor], flat_params: list[Tensor]) -> list[Tensor]:
@@ -128,7 +128,7 @@ def _hvp_of_half_norm(vec: list[Tensor], flat_params: list[Tensor]) -> list[Tens
         live, flat_params, grad_outputs=[v.detach() for v in live], retain_graph=True,
         allow_unused=True,
     )
-    return [torch.zeros_like(p) if g is None else g for p, g in zip(flat_params, grads)]
+    return [torch.zeros_like(p) if g is None else g for p, g in zip(flat_params, grads, strict=True)]
 
 
 def _jvp_of_field(field_: list[Tensor], flat_params: list[Tensor], v: list[Tensor]) -> list[Tensor]:
@@ -141,14 +141,14 @@ def _jvp_of_field(field_: list[Tensor], flat_params: list[Tensor], v: list[Tenso
         live, flat_params, grad_outputs=dummies, create_graph=True, retain_graph=True,
         allow_unused=True,
     )
-    pairs = [(g, vv) for g, vv in zip(jt_u, v) if g is not None and g.requires_grad]
+    pairs = [(g, vv) for g, vv in zip(jt_u, v, strict=True) if g is not None and g.requires_grad]
     if not pairs:
         return [torch.zeros_like(f) for f in field_]
     jv = torch.autograd.grad(
         [g for g, _ in pairs], dummies, grad_outputs=[vv for _, vv in pairs],
         retain_graph=True, allow_unused=True,
     )
-    jv_live = iter(torch.zeros_like(d) if g is None else g for d, g in zip(dummies, jv))
+    jv_live = iter(torch.zeros_like(d) if g is None else g for d, g in zip(dummies, jv, strict=True))
     return [next(jv_live) if f.requires_grad else torch.zeros_like(f) for f in field_]
 
 
@@ -165,7 +165,7 @@ def _rescaled(v: list[Tensor], ref: list[Tensor], how: str, batched: bool) -> li
         factor = (_dot(ref, ref, batched).sqrt() / (_dot(v, v, batched).sqrt() + _NORM_EPS))
         return _scale(factor, v, batched)
     out = []
-    for x, r in zip(v, ref):
+    for x, r in zip(v, ref, strict=True):
         nx, nr = _dot([x], [x], batched).sqrt(), _dot([r], [r], batched).sqrt()
         out.append(_scale(nr / (nx + _NORM_EPS), [x], batched)[0])
     return out
@@ -191,7 +191,7 @@ def _aga(losses, players, flat, sizes, lam, collective_loss, batched, separable,
         blocks = [_split(v, sizes) for v in (xi_c, xi, g)]
         lam_signed = torch.stack([
             abs(lam) * _sign(_dot(c, h, batched) * (_dot(x, h, batched) + _dot(h, h, batched)))
-            for c, x, h in zip(*blocks)])
+            for c, x, h in zip(*blocks, strict=True)])
     if info is not None:
         info.lam = lam_signed.detach()
         info.extras.update(xi=xi, xi_c=xi_c, **({"h_xi_c": g} if g is not None else {}))
@@ -200,8 +200,8 @@ def _aga(losses, players, flat, sizes, lam, collective_loss, batched, separable,
         adj = _add(adj, _rescaled(g, xi_c, normalise, batched))
     if sign == "per_player":
         out = [c + lam_i.view(-1, *([1] * (a.dim() - 1))) * a if batched else c + lam_i * a
-               for lam_i, cs, as_ in zip(lam_signed, _split(xi_c, sizes), _split(adj, sizes))
-               for c, a in zip(cs, as_)]
+               for lam_i, cs, as_ in zip(lam_signed, _split(xi_c, sizes), _split(adj, sizes), strict=True)
+               for c, a in zip(cs, as_, strict=True)]
     else:
         out = _add(xi_c, _scale(lam_signed, adj, batched))
     return _split(out, sizes)
@@ -268,8 +268,8 @@ def direction(
     aga_sign, aga_hamiltonian, aga_normalise:
         AgA's ablation options (see ``altruistic`` above); the defaults are the paper's reading.
     individual_via:
-        For the consensus and symplectic directions: tensors shaped like ``params`` (aliases of them, e.g. ``p.view_as(p)``)
-        through which each player's loss reaches its *own* parameters, while its dependence on the
+        For the consensus and symplectic directions: tensors shaped like ``params`` (aliases of them, e.g.
+        ``p.view_as(p)``) through which each player's loss reaches its *own* parameters, while its dependence on the
         other players' parameters goes through ``params`` directly.  The individual gradients xi are
         then the gradients of the summed losses w.r.t. these aliases: one backward pass instead of one
         per player, with the same values (and the same graph for the Hessian terms, which are still
@@ -318,7 +318,7 @@ def direction(
     # consensus / symplectic: corrections built from the individual game's Hessian H
     if individual_via is not None:
         via = [t for p in _players(individual_via) for t in p]
-        xi_graph = _grad(sum(l.sum() for l in losses), via, create_graph=True)
+        xi_graph = _grad(sum(loss.sum() for loss in losses), via, create_graph=True)
     else:
         xi_graph = sum(_individual(losses, players, create_graph=True, separable=separable), [])
     ht_xi = _hvp_of_half_norm(xi_graph, flat)  # H^T xi = grad of Hamiltonian
@@ -329,7 +329,7 @@ def direction(
         return _restore(params, _split(_add(xi, _scale(lam, ht_xi, batched)), sizes))
 
     h_xi = _jvp_of_field(xi_graph, flat, xi)  # H xi
-    at_xi = [0.5 * (a - b) for a, b in zip(ht_xi, h_xi)]  # A^T xi = (H^T - H) xi / 2
+    at_xi = [0.5 * (a - b) for a, b in zip(ht_xi, h_xi, strict=True)]  # A^T xi = (H^T - H) xi / 2
     lam_signed: Tensor | float = lam
     if sga_align:
         d = sum(x[0].numel() if batched else x.numel() for x in xi)

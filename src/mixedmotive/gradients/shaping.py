@@ -8,7 +8,7 @@ last argument is a sequence of ``n`` equally shaped tensors.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -48,7 +48,7 @@ def sl_rewards(rewards: Sequence[Tensor], s: float):
 
 
 def svo_losses(losses: Sequence[Tensor], angle: float = math.pi / 4, weight: float = 0.2):
-    return [-r for r in svo_rewards([-l for l in losses], angle=angle, weight=weight)]
+    return [-r for r in svo_rewards([-loss for loss in losses], angle=angle, weight=weight)]
 
 
 def sl_losses(losses: Sequence[Tensor], s: float):

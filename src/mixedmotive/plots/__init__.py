@@ -3,8 +3,8 @@
 :data:`PLOTS` names each function by ``module.function``; :func:`get` imports only that module, so a
 plot job does not pay for the imports of every other plot (torch, the environments, the trainers)."""
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable
 
 PLOTS: dict[str, str] = {
     "aga_fig1_trajectories": "aga_fig1.plot",

@@ -14,11 +14,19 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..analysis.aga_ablation import (GAME_TITLES, describe, layers, runs_at_budget, summary, trend,  # noqa: E402
-                                     with_prefixes, with_reused)
+from ..analysis.aga_ablation import (  # noqa: E402
+    GAME_TITLES,
+    describe,
+    layers,
+    runs_at_budget,
+    summary,
+    trend,
+    with_prefixes,
+    with_reused,
+)
 from ..analysis.marl import final_values  # noqa: E402
-from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from ..methods import COLLECTIVE, HEADLINE, INDIVIDUAL  # noqa: E402
+from .aga_marl import _curve, _save, _smooth  # noqa: E402
 from .style import colour  # noqa: E402
 from .tables import write_table  # noqa: E402
 
@@ -48,18 +56,20 @@ def _line(v: str) -> dict:
 def _note(cfg: dict, fraction: float) -> str:
     return (f"{cfg.get('scale', '?')} scale; |λ| = {cfg.get('lam', 100):g}; each game at the budget of its Table 2 / "
             f"Fig. 6 runs. Per run: mean over the last {fraction:.0%} of updates (collective return, E, policy "
-            "entropy; uniform policy: ln 8 = 2.08 in Harvest, ln 9 = 2.20 in Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ and the share of coordinates "
-            "with |H_cξ_c| > |ξ|: means over all updates, for the hidden layers (input side first; the 0.01-initialised "
-            "output layer is left out). Δ vs Simul-Ind: difference of the means of the collective return, with the "
-            "one-sided Welch p of 'better than Simul-Ind'. mean ± SEM over seeds.")
+            "entropy; uniform policy: ln 8 = 2.08 in Harvest, ln 9 = 2.20 in Cleanup); P(λ' > 0), ‖H_cξ_c‖/‖ξ‖ "
+            "and the share of coordinates with |H_cξ_c| > |ξ|: means over all updates, for the hidden layers (input "
+            "side first; the 0.01-initialised output layer is left out). Δ vs Simul-Ind: difference of the means of "
+            "the collective return, with the one-sided Welch p of 'better than Simul-Ind'. mean ± SEM over seeds.")
 
 
 def table(inputs, out, cfg: dict) -> None:
     t = with_reused(results.read_many(inputs), cfg.get("reuse"))
     fraction = cfg["final_fraction"]
     frame = summary(t, cfg["games"], fraction)
-    write_table(frame, Path(out), title="AgA ablation: which reading of AgA learns (collective return, higher is better)",
-                note=_note(cfg, fraction), wrap={"what": 26, "‖H_cξ_c‖/‖ξ‖ hidden": 16, "|H_cξ_c|>|ξ| share hidden": 12})
+    write_table(frame, Path(out),
+                title="AgA ablation: which reading of AgA learns (collective return, higher is better)",
+                note=_note(cfg, fraction),
+                wrap={"what": 26, "‖H_cξ_c‖/‖ξ‖ hidden": 16, "|H_cξ_c|>|ξ| share hidden": 12})
 
 
 def _norm_panel(ax, g) -> None:
@@ -69,11 +79,11 @@ def _norm_panel(ax, g) -> None:
         ax.text(0.5, 0.5, "no run of the paper's AgA", ha="center", va="center", transform=ax.transAxes)
         return
     for k, layer in enumerate(layers(a)):
-        for piece, (name, colour) in PIECES.items():
+        for piece, (name, piece_colour) in PIECES.items():
             col = f"norm_{piece}_{layer}"
             if col in a and a[col].notna().any():
                 m = a.groupby("env_steps")[col].mean()
-                ax.plot(m.index, m.values, color=colour, ls=LAYER_STYLES[k % 4], lw=1.2,
+                ax.plot(m.index, m.values, color=piece_colour, ls=LAYER_STYLES[k % 4], lw=1.2,
                         label=f"{name} {layer}")
     ax.set_yscale("log")
     ax.legend(fontsize=6, ncol=3)
@@ -104,7 +114,7 @@ def curves(inputs, out, cfg: dict) -> None:
             ax.grid(alpha=0.3)
     handles = {}
     for ax in axes[:, 0]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=3, fontsize=8,
                bbox_to_anchor=(0.5, -0.01 - 0.025 * max(0, (len(handles) - 9) // 3)))
@@ -125,7 +135,8 @@ def trend_table(inputs, out, cfg: dict) -> None:
                       f"over the last {cfg['final_fraction']:.0%} of updates; mean ± SEM over seeds (the 1× row uses "
                       f"the ablation's {cfg.get('n_seeds', 'all')} seeds, larger budgets {tr['n_seeds']} seed(s): "
                       "no SEM with one). Only the largest budget is trained; a smaller one is that run's first "
-                      "updates (runs are deterministic per seed and do not depend on their length)."), wrap={"what": 34})
+                      "updates (runs are deterministic per seed and do not depend on their length)."),
+                wrap={"what": 34})
 
 
 def trend_curves(inputs, out, cfg: dict) -> None:

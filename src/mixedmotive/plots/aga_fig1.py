@@ -43,7 +43,7 @@ def _draw_ends(ax, ends: dict, col, lim) -> None:
     """Each method's last point, nested where several coincide; off the plotted range: hollow, on the frame."""
     lo, hi = lim
     points = np.array(list(ends.values()))
-    for rank, ((m, end), depth) in enumerate(zip(ends.items(), nesting(points, 0.04 * (hi - lo)))):
+    for rank, ((m, end), depth) in enumerate(zip(ends.items(), nesting(points, 0.04 * (hi - lo)), strict=True)):
         shown = np.clip(end, lo, hi)
         inside = np.allclose(shown, end)
         ax.plot(*shown, ls="none", marker=marker(m), ms=8 + 4 * depth, mfc=col[m] if inside else "none",
@@ -71,7 +71,7 @@ def plot(inputs, out, cfg: dict) -> None:
     col = colours()
     methods = ordered(shown.method.unique())
     fig, axes = plt.subplots(1, 3, figsize=(15, 5.4), constrained_layout=True)
-    for ax, (title, z) in zip(axes, panels):
+    for ax, (title, z) in zip(axes, panels, strict=True):
         cs = ax.contourf(a1, a2, z, levels=24, cmap="viridis")
         cs.set_rasterized(True)  # the landscape as an image, axes and trajectories stay vector (2.8 MB -> small)
         fig.colorbar(cs, ax=ax, shrink=0.85)

@@ -17,10 +17,10 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .. import results  # noqa: E402
-from ..methods import HEADLINE, TABLE2_BASELINES, parse_variant  # noqa: E402
 from ..analysis.aga_ablation import describe  # noqa: E402
 from ..analysis.marl import as_table2, final_values  # noqa: E402
 from ..analysis.metrics import fmt_pm, mean_sem  # noqa: E402
+from ..methods import HEADLINE, TABLE2_BASELINES, parse_variant  # noqa: E402
 from .footer import save_pdf  # noqa: E402
 from .style import label  # noqa: E402
 from .tables import fmt_value, write_table  # noqa: E402
@@ -73,7 +73,7 @@ def budget_text(cfg: dict) -> str:
 
 
 def _colours(variants) -> dict:
-    return dict(zip(variants, sns.color_palette("tab10", len(variants))))
+    return dict(zip(variants, sns.color_palette("tab10", len(variants)), strict=True))
 
 
 def _style(variant: str, headline: str | None) -> dict:
@@ -192,7 +192,7 @@ def fig6(inputs, out, cfg: dict) -> None:
     smooth = _smooth(t)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
     for v in variants:
-        for ax, column in zip(axes, ("win_rate", "return_mean")):
+        for ax, column in zip(axes, ("win_rate", "return_mean"), strict=True):
             _curve(ax, t[t.variant == v], column, col[v], smooth, label=variant_label(v),
                    **_style(v, cfg.get("headline")))
     axes[0].set(title="(a) win rate", xlabel="environment steps", ylim=(-0.02, 1.02))
@@ -200,7 +200,8 @@ def fig6(inputs, out, cfg: dict) -> None:
     for ax in axes:
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
-    shared = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels())}  # one legend for both panels
+    # one legend for both panels
+    shared = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
     fig.legend(shared.values(), shared.keys(), loc="outside lower center", ncol=min(len(shared), 6), fontsize=8,
                frameon=False)
     fig.suptitle(f"Selfish-MMM2 ({cfg.get('backend', 'embedded')} backend, {cfg.get('scale', '?')} scale; "
@@ -221,8 +222,8 @@ def hyperparameter_frame(cfg: dict) -> pd.DataFrame:
         return f"{conv}{obs} → MLP {net['actor_hidden']} (ReLU) → logits"
 
     def critic(net, state):
-        conv = f"3×3 conv stride 2, {net['critic_channels']} ch, ReLU; " if "critic_channels" in net and state == "map" \
-            else ""
+        conv = (f"3×3 conv stride 2, {net['critic_channels']} ch, ReLU; "
+                if "critic_channels" in net and state == "map" else "")
         return f"{conv}{state} → MLP {net['critic_hidden']} → N + 1 values"
 
     rows = [
@@ -250,5 +251,6 @@ def hyperparameters(inputs, out, cfg: dict) -> None:
     """tables/aga_hyperparameters.{pdf,csv,tex}; inputs unused."""
     write_table(hyperparameter_frame(cfg), Path(out),
                 title=f"AgA multi-agent PPO hyper-parameters ({cfg.get('scale', '?')} scale)",
-                note="Values are the live config (sections aga_ssd, aga_mmm2, mmm2_backend); choices: docs/decisions.md A1-A11.",
+                note="Values are the live config (sections aga_ssd, aga_mmm2, mmm2_backend); choices: "
+                     "docs/decisions.md A1-A11.",
                 wrap={"parameter": 26, "Harvest / Cleanup": 44, "Selfish-MMM2": 44})

@@ -51,7 +51,7 @@ def title(sc: dict | None = None) -> str:
 def _draw_units(ax, sc, true_size: bool) -> None:
     for team in ("allies", "enemies"):
         g, col = sc[team], TEAM_COLOURS[team]
-        for t, (x, y), r in zip(g["types"], g["positions"], g["radius"]):
+        for t, (x, y), r in zip(g["types"], g["positions"], g["radius"], strict=True):
             if true_size:
                 ax.add_patch(Circle((x, y), r, fc=col, ec="k", lw=0.4, alpha=0.25))
                 ax.plot(x, y, MARKERS.get(t, "o"), color=col, mec="k", mew=0.4, ms=6)
@@ -95,7 +95,8 @@ def fig5(inputs, out, cfg: dict) -> None:
             c = sc[team]["counts"][t]
             one, many = NAMES.get(t, (t, t + "s"))
             handles.append(Line2D([], [], ls="", marker=MARKERS.get(t, "o"), color=TEAM_COLOURS[team], mec="k",
-                                  mew=0.4, ms=7, label=f"{TEAM_NAMES[team].split(' ')[0]}: {c} {one if c == 1 else many}"))
+                                  mew=0.4, ms=7,
+                                  label=f"{TEAM_NAMES[team].split(' ')[0]}: {c} {one if c == 1 else many}"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
     text = title(sc)
     fig.suptitle(text, fontsize=11)

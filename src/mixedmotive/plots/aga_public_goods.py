@@ -57,7 +57,7 @@ def _scatter_runs(ax, fin, methods, col, size) -> None:
 def _scatter_means(ax, fin, methods, col, near: float) -> None:
     """Hollow mean markers; where means lie within ``near`` of each other they nest, the first method's largest."""
     means = fin.groupby("method")[["a1", "a2"]].mean().loc[methods].to_numpy()
-    for rank, (m, depth) in enumerate(zip(methods, nesting(means, near))):
+    for rank, (m, depth) in enumerate(zip(methods, nesting(means, near), strict=True)):
         ax.scatter(*means[rank], marker=marker(m), s=(10 + 7 * depth) ** 2, facecolor="none",
                    edgecolor=col[m], lw=2.0, zorder=5 + rank,
                    path_effects=[pe.Stroke(linewidth=3.4, foreground="white"), pe.Normal()])
@@ -113,7 +113,7 @@ def table3(inputs, out, cfg: dict) -> None:
     t = t.set_index("method").loc[ordered(t.method)].reset_index()
 
     def iqr(q1, q3, digits):  # quartiles over the timing rounds, as "q1–q3"
-        return [f"{a:.{digits}f}–{b:.{digits}f}" for a, b in zip(q1, q3)]
+        return [f"{a:.{digits}f}–{b:.{digits}f}" for a, b in zip(q1, q3, strict=True)]
 
     table = pd.DataFrame({
         "method": t.method.map(label),

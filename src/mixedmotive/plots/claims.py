@@ -80,7 +80,7 @@ def pages(frame: pd.DataFrame, title: str = TITLE, note: str = NOTE) -> list:
         fig.text(MARGIN / PAGE[0], 1 - MARGIN / PAGE[1], f"{title} (page {n_page})", fontsize=10, va="top",
                  weight="bold")
         y = PAGE[1] - MARGIN - 0.35
-        for (name, _, _), x0 in zip(COLUMNS, xs):
+        for (name, _, _), x0 in zip(COLUMNS, xs, strict=True):
             fig.text(x0 / PAGE[0], y / PAGE[1], name, fontsize=FONT + 0.5, weight="bold", va="top")
         y -= LINE + 0.08
         fig.add_artist(plt.Line2D([MARGIN / PAGE[0], x / PAGE[0]], [(y + 0.04) / PAGE[1]] * 2, color="0.3", lw=0.6))
@@ -90,7 +90,7 @@ def pages(frame: pd.DataFrame, title: str = TITLE, note: str = NOTE) -> list:
             if (end - start) % 2:
                 fig.add_artist(plt.Rectangle((MARGIN / PAGE[0], (y - heights[end] + 0.03) / PAGE[1]),
                                              (x - MARGIN) / PAGE[0], heights[end] / PAGE[1], color="0.94", lw=0))
-            for (name, _, _), x0, cell in zip(COLUMNS, xs, rows[end]):
+            for (name, _, _), x0, cell in zip(COLUMNS, xs, rows[end], strict=True):
                 colour = VERDICT_COLOURS.get(record["verdict"], "black") if name == "verdict" else "black"
                 fig.text(x0 / PAGE[0], y / PAGE[1], "\n".join(cell), fontsize=FONT, va="top", color=colour,
                          linespacing=1.3, weight="bold" if name == "verdict" else "normal")

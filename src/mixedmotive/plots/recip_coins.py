@@ -257,7 +257,7 @@ def fig_a_symmetric(inputs, out, cfg: dict) -> None:
     titles = {"reward": "Extrinsic reward per player", "p_own": "P(own coin) per player",
               "own": "Own coins per player", "other": "Other's coins per player"}
     drawn = False
-    for ax, (col, ylabel) in zip(axes.flat, panels):
+    for ax, (col, ylabel) in zip(axes.flat, panels, strict=True):
         for p in SYMMETRIC:
             for player in (0, 1):
                 drawn |= _plot(ax, frame, p, player, col, smooth, inner, COLOURS[_kinds(p)[0]],
@@ -343,9 +343,9 @@ def _grid_drawing(ax) -> None:
         for c in range(g):
             ax.add_patch(Rectangle((c, g - 1 - r), 1, 1, fill=False, lw=1, color="0.5"))
     # agent = filled circle, coin = small ring of the same colour
-    for (r, c), colour in zip(((0, 0), (2, 1)), AGENT_COLOURS):
+    for (r, c), colour in zip(((0, 0), (2, 1)), AGENT_COLOURS, strict=True):
         ax.add_patch(Circle((c + 0.5, g - 0.5 - r), 0.32, color=colour))
-    for (r, c), colour in zip(((1, 2), (0, 2)), AGENT_COLOURS):
+    for (r, c), colour in zip(((1, 2), (0, 2)), AGENT_COLOURS, strict=True):
         ax.add_patch(Circle((c + 0.5, g - 0.5 - r), 0.18, facecolor="gold", edgecolor=colour, lw=3))
     ax.set(xlim=(-0.1, g + 0.1), ylim=(-0.1, g + 0.1), aspect="equal")
     ax.axis("off")
@@ -375,7 +375,8 @@ def fig1_payoffs(inputs, out, cfg: dict) -> None:
 
     ax = fig.add_subplot(gs[1])
     ax.axis("off")
-    cells = [[_EVENT_TEXT.get(e, e)] + [_g(v) for v in row] for e, row in zip(coins.index, coins.to_numpy())]
+    cells = [[_EVENT_TEXT.get(e, e)] + [_g(v) for v in row]
+             for e, row in zip(coins.index, coins.to_numpy(), strict=True)]
     table = ax.table(cellText=cells, colLabels=["event (one step)"] + list(coins.columns), loc="center",
                      cellLoc="center")
     table.auto_set_font_size(False)

@@ -90,7 +90,7 @@ def trend_figure(inputs, out, cfg: dict) -> None:
     t = prefix(t[t.budget == longest], longest * cfg["episodes"])
     smooth = int(cfg.get("smooth", 1) or 1)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4), squeeze=False)
-    for ax, (player, name) in zip(axes[0], ((1, "NL-PPO P(own coin)"), (0, "player 1's P(own coin)"))):
+    for ax, (player, name) in zip(axes[0], ((1, "NL-PPO P(own coin)"), (0, "player 1's P(own coin)")), strict=True):
         for pairing, colour, label in (("reciprocator_vs_nl", "tab:blue", "Reciprocator vs NL-PPO"),
                                        ("nl_vs_nl", "0.35", "NL-PPO vs NL-PPO")):
             x, m, s = curve(t, pairing, player, "p_own", smooth)
@@ -111,7 +111,8 @@ def trend_figure(inputs, out, cfg: dict) -> None:
 def confirm_table(inputs, out, cfg: dict) -> None:
     conf = cfg["confirm"]
     note = (f"{_scope(cfg)}. The cell {conf['cell']} (recip_coins_diagnosis.confirm.cell) is chosen from the cells' "
-            f"table on seeds {seed_span(range(cfg['n_seeds']))} before its fresh seeds are trained, and tested once on them: "
+            f"table on seeds {seed_span(range(cfg['n_seeds']))} before its fresh seeds are trained, and tested once "
+            f"on them: "
             f"RECIP-C4a's statistic, NL-PPO's P(own coin) against the cell's Reciprocator minus against another "
             f"NL-PPO; it holds when the difference exceeds {cfg['coins_margin']:g} and the one-sided Welch "
             f"p < {cfg['coins_alpha']:g} (no correction: one test). The other rows are context, not tests: the "

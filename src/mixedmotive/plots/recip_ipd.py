@@ -10,6 +10,7 @@ from .. import results
 from ..analysis.ipd_round_robin import LABELS, cell_samples
 from .tables import write_table
 
+
 def table(inputs, out, cfg: dict) -> None:
     frame = results.read_many(inputs)
     agents = cfg["agents"]

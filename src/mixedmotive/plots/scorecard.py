@@ -49,7 +49,7 @@ def _short(text: str, width: int) -> str:
 def _panel(ax, frame: pd.DataFrame, columns: list[str], cells: dict, title: str) -> None:
     """Draw one panel: group labels, ids, the claims shortened to one line, and a coloured cell per budget."""
     claims = frame.drop_duplicates("id")
-    groups = list(dict.fromkeys(zip(claims.paper, claims.source)))
+    groups = list(dict.fromkeys(zip(claims.paper, claims.source, strict=True)))
     n_lines = len(claims) + len(groups)
     x_cells = WIDTHS["group"] + WIDTHS["id"] + WIDTHS["claim"]
     width = x_cells + WIDTHS["cell"] * len(columns)
@@ -100,7 +100,7 @@ def scorecard(frame: pd.DataFrame, scale: str):
     width = WIDTHS["group"] + WIDTHS["id"] + WIDTHS["claim"] + WIDTHS["cell"] * len(columns)
     fig, axes = plt.subplots(len(panels), 1, figsize=(width, ROW * sum(heights) + 0.9), squeeze=False,
                              gridspec_kw={"height_ratios": heights, "hspace": 0.02})
-    for ax, (part, title) in zip(axes[:, 0], panels):
+    for ax, (part, title) in zip(axes[:, 0], panels, strict=True):
         _panel(ax, part, columns, cells, title)
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=c) for c in VERDICT_COLOURS.values()]
     fig.legend(handles, list(VERDICT_COLOURS), loc="lower left", ncol=3, fontsize=8, frameon=False,
