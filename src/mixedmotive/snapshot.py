@@ -56,7 +56,7 @@ NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoi
 # the --configfile files docs/results/ is built with (its README gives the command); the check compares every
 # job's recorded settings with what this config gives it
 SNAPSHOT_CONFIGFILES = ("config/budget_trend.yaml", "config/coins_trend.yaml", "config/coins_confirm.yaml",
-                        "config/mmaml_study.yaml")
+                        "config/mmaml_study.yaml", "config/budget_8x.yaml", "config/budget_8x_harvest.yaml")
 # data files an experiment reads besides code (their numbers change its results like code does)
 DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
 # raw results whose training code changed in code after they were trained, with the evidence that their numbers
