@@ -66,6 +66,12 @@ def at_budget(t: pd.DataFrame, cfg: dict) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def _games_text(cfg: dict) -> str:
+    """``Harvest and Cleanup``: the games the table draws, in words."""
+    names = [{"harvest": "Harvest", "cleanup": "Cleanup"}.get(g, g) for g in cfg.get("games") or ("harvest", "cleanup")]
+    return " and ".join(names)
+
+
 def budget_text(cfg: dict) -> str:
     """`` at 8× the default updates`` at a larger budget, else nothing."""
     b = cfg.get("budget")
@@ -173,7 +179,7 @@ def table2(inputs, out, cfg: dict) -> None:
     runs = (f"runs: the AgA ablation's at {b['multiplier']}× ({b['multiplier'] * cfg['updates']} updates of "
             f"{cfg['horizon'] * cfg['batch']} environment steps; docs/decisions.md A16); " if b else "")
     write_table(table2_frame(t, fraction, cfg.get("games"), (b or {}).get("lam")), Path(out),
-                title=f"Table 2{budget_text(cfg)}: average equality E in Harvest and Cleanup (mean ± SEM over seeds; "
+                title=f"Table 2{budget_text(cfg)}: average equality E in {_games_text(cfg)} (mean ± SEM over seeds; "
                 "higher is better)",
                 note=(f"{cfg.get('scale', '?')} scale; {runs}per run: mean over the last {fraction:.0%} of updates "
                       "of the "
