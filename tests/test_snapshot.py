@@ -240,3 +240,22 @@ def test_check_reads_the_settings_with_the_snapshots_configfiles(tmp_path, n_ids
                                               "git_sha": _head(), "config": recorded}))
     row = {r["area"]: r for r in snapshot.check(tmp_path)}["Reciprocators IPD (round robin, IPD-Rollout)"]
     assert ("settings differ from today's config: recip_ipd_mmaml_eval/mfos" in row["reasons"]) == differs, row
+
+
+@pytest.mark.parametrize("section_scale, status", [("paper", "current"), ("default", "stale")])
+def test_runs_at_another_scales_settings_form_an_area_of_their_own(tmp_path, section_scale, status):
+    """recip_coins_paper/ holds recip_coins runs (sidecar: experiment recip_coins, scale default) made with the paper
+    scale's recip_coins section: the check compares them with that section, in their own area."""
+    experiment, scale, area = snapshot.RESCALED_FOLDERS["recip_coins_paper"]
+    extra = [ROOT / f for f in snapshot.SNAPSHOT_CONFIGFILES]
+    cfg = load(scale="default", extra=extra)
+    cfg = {**cfg, experiment: load(scale=section_scale, extra=extra)[experiment]}
+    d = tmp_path / "raw" / "recip_coins_paper" / "nl_vs_nl"
+    d.mkdir(parents=True)
+    (d / "seed0.json").write_text(json.dumps({
+        "experiment": experiment, "method": "nl_vs_nl", "scale": "default", "git_sha": _head(),
+        "config": job_settings(experiment, cfg, "nl_vs_nl")}))
+    rows = {r["area"]: r for r in snapshot.check(tmp_path)}
+    assert scale == "paper" and rows[area]["status"] == status, rows[area]
+    assert (status == "stale") == ("settings differ from today's config: recip_coins/nl_vs_nl" in rows[area]["reasons"])
+    assert rows["Reciprocators Coins"]["status"] == "missing"  # the folder's runs are not the default Coins runs

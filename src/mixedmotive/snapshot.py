@@ -25,6 +25,10 @@ those results come from the training code HEAD has:
   both commits on one machine, bit-identical (docs/decisions.md W12);
 * otherwise it is **stale**, with the reasons; an area without sidecars is **missing**.
 
+A job's area is its experiment's (:func:`mixedmotive.jobs.areas`), except in a folder of
+:data:`RESCALED_FOLDERS`: runs of an experiment made with another scale's settings (Coins at the paper's
+settings), an area of their own whose settings are compared with that scale's section.
+
 Command line: ``python -m mixedmotive snapshot check`` (``--strict``: exit 1 unless all are
 current) and ``python -m mixedmotive snapshot collect`` (copy the default-scale outputs and raw
 results into ``docs/results/``).
@@ -59,6 +63,11 @@ SNAPSHOT_CONFIGFILES = ("config/budget_trend.yaml", "config/coins_trend.yaml", "
                         "config/mmaml_study.yaml", "config/budget_8x.yaml", "config/budget_8x_harvest.yaml")
 # data files an experiment reads besides code (their numbers change its results like code does)
 DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
+# folders of raw/ whose jobs ran an experiment with another scale's section of its settings (the workflow rule of
+# the folder's name): folder -> (experiment, that scale, its area).  The sidecars name the experiment and the run's
+# scale, so the folder says which settings to compare with and keeps them out of the experiment's own area.
+RESCALED_FOLDERS = {"recip_coins_paper": ("recip_coins", "paper",
+                                          "Reciprocators Coins at the paper's settings (RECIP-C4a, budget paper)")}
 # raw results whose training code changed in code after they were trained, with the evidence that their numbers
 # did not change (docs/decisions.md W12): a list of {from, to, jobs, evidence}
 EQUIVALENCE_FILE = "equivalence.yaml"
@@ -185,18 +194,33 @@ def _covered(sha: str, job: str, records: list[dict], files, repo: Path) -> bool
                and not changed_files(str(r["to"]), files, repo) for r in records)
 
 
+def _folder(job: str, folder: str | None) -> bool:
+    """Whether ``job`` (its path under raw/) belongs to ``folder`` of :data:`RESCALED_FOLDERS`, or, for None, to
+    none of them."""
+    top = job.split("/")[0]
+    return top == folder if folder else top not in RESCALED_FOLDERS
+
+
 def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", repo: Path = ROOT) -> list[dict]:
     """One row per area: status current / current (equivalent) / stale / missing, commits, reasons."""
     from .config import load
 
-    cfg = load(repo / "config" / "config.yaml", scale=scale, extra=[repo / f for f in SNAPSHOT_CONFIGFILES])
+    def config(of_scale=None):
+        return load(repo / "config" / "config.yaml", scale=of_scale or scale,
+                    extra=[repo / f for f in SNAPSHOT_CONFIGFILES])
+
+    cfg = config()
     raw = Path(snapshot) / "raw"
     sidecars = [{**json.loads(p.read_text()), "_job": str(p.relative_to(raw).with_suffix(""))}
                 for p in sorted(raw.rglob("*.json"))]
     records = equivalences(snapshot)
+    areas = {area: (experiments, None, cfg) for area, experiments in AREAS.items()}
+    for folder, (experiment, section_scale, area) in RESCALED_FOLDERS.items():
+        areas[area] = ((experiment,), folder, {**cfg, experiment: config(section_scale)[experiment]})
     rows = []
-    for area, experiments in AREAS.items():
-        metas = [m for m in sidecars if m.get("experiment") in experiments and m.get("scale") == scale]
+    for area, (experiments, folder, area_cfg) in areas.items():
+        metas = [m for m in sidecars if m.get("experiment") in experiments and m.get("scale") == scale
+                 and _folder(m["_job"], folder)]
         if not metas:
             rows.append({"area": area, "status": "missing", "commits": "", "reasons": "no raw results"})
             continue
@@ -213,7 +237,7 @@ def check(snapshot: Path = ROOT / "docs" / "results", scale: str = "default", re
                 equivalent = True
                 continue
             reasons.append(f"since {sha[:10]}: {', '.join(changed)}")
-        mismatched = sorted({f"{m['experiment']}/{m.get('method')}" for m in metas if not _settings_match(m, cfg)})
+        mismatched = sorted({f"{m['experiment']}/{m.get('method')}" for m in metas if not _settings_match(m, area_cfg)})
         if mismatched:
             reasons.append("settings differ from today's config: " + ", ".join(mismatched))
         missing = sorted(set(experiments) - {m["experiment"] for m in metas})
