@@ -196,6 +196,31 @@ def test_a_claim_with_a_missing_run_at_the_larger_budget_is_not_run():
     assert (table[table.budget == "default"].id.str.startswith("AGA-C4")).sum() == 4  # "needs aga_ssd"
 
 
+def test_mmm2_claims_at_a_larger_budget_compare_aga_with_the_baselines_that_budget_ran():
+    """aga_ablation.mmm2_budget: AGA-C5 at 4x on the ablation's MMM2 runs (aga -> aga_lam100), against Simul-Co and SL
+    only; the default rows keep all five baselines."""
+    from mixedmotive.analysis.claims import evaluate
+
+    at1 = frame({"aga_lam100": [0.1, 0.2], "simul_co": [0.5, 0.6], "sl": [0.5, 0.6], "cga": [0.0, 0.0]},
+                game="mmm2", column="win_rate")
+    at4 = pd.concat([frame({"aga": [0.7, 0.8], "simul_co": [0.5, 0.6], "sl": [0.6, 0.7]}, game="mmm2",
+                           column="win_rate").assign(budget=4, experiment="aga_ablation"),
+                     frame({"sl": [0.99, 0.99]}, game="mmm2", column="win_rate").assign(budget=8)])
+    spec = {"name": "4x", "kind": "aga_ablation_mmm2", "multiplier": 4, "n_seeds": 2,
+            "games": {"mmm2": {"simul_co": "simul_co", "sl": "sl", "aga": "aga_lam100"}}}
+    table = evaluate({"aga_mmm2": at1, "aga_ablation": at4}, {**load()["claims"], "budgets": [spec]})
+    assert set(table[table.budget == "4x"].id) == {"AGA-C5-win", "AGA-C5-return"}
+    rows = table[table.id == "AGA-C5-win"].set_index("budget")
+    assert rows.loc["default", "verdict"] == "not reproduced" and rows.loc["4x", "verdict"] == "reproduced"
+    assert "cga" in rows.loc["default", "statistic"] and "cga" not in rows.loc["4x", "statistic"]
+    assert rows.loc["4x", "key"] == "+0.1"  # 0.75 - 0.65 (SL): the 8x run of SL does not count
+    # one seed missing: not run, naming it
+    table = evaluate({"aga_mmm2": at1, "aga_ablation": at4[~((at4.variant == "sl") & (at4.seed == 1))]},
+                     {**load()["claims"], "budgets": [spec]})
+    row = table[(table.id == "AGA-C5-return") & (table.budget == "4x")].iloc[0]
+    assert row.verdict == "not run" and row.detail == "missing runs at 4x (mmm2): sl/seed1"
+
+
 def test_table2_at_a_larger_budget_relabels_the_ablation_variants(tmp_path):
     t = pd.concat([ablation_frame({"aga": [0.6, 0.8], "simul_ind": [0.2, 0.4],
                                    "aga_sign_off_no_hamiltonian": [0.9, 0.7]}),

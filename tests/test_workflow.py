@@ -440,6 +440,20 @@ def test_budget_8x_schedules_its_runs_and_outputs_and_nothing_else(make_copy):
     assert len(trained) == 42 - 4
 
 
+def test_mmm2_4x_schedules_its_runs_and_claims_and_nothing_else(make_copy):
+    """config/mmm2_4x.yaml adds AgA, SL and Simul-Co on Selfish-MMM2 at 4x (3 seeds) as inputs of the claims; every
+    other job of the default DAG is the same."""
+    root = make_copy("mmm2-4x")
+    plain = snakemake(root, "-n", "--cores", "2", timeout=180)
+    with_budget = snakemake(root, "-n", "--cores", "2", "--configfile", "config/mmm2_4x.yaml", timeout=180)
+    assert plain.returncode == 0 and with_budget.returncode == 0, _fail_msg(with_budget, "a dry run failed")
+    before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(with_budget)))
+    assert after - before == _budget_runs(4, ["mmm2"], ("simul_co", "sl", "aga"), range(3)), sorted(after - before)
+    assert before <= after
+    claims_inputs = re.search(r"rule claims:\n\s+input: ([^\n]+)", output_of(with_budget)).group(1).split(", ")
+    assert "results/default/aga_ablation/x4/mmm2/aga/seed2.parquet" in claims_inputs
+
+
 def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(make_copy):
     """config/coins_paper.yaml adds Reciprocator vs NL-PPO and NL-PPO vs NL-PPO at the paper scale's recip_coins
     settings (3 seeds) in a folder of their own, their figure and the claims; the default Coins jobs are the same."""
@@ -469,13 +483,15 @@ def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(
         assert "mfos" not in cfg and cfg["scale"] == "default"
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"variants": ["aga", "agaa"]}, "'aga_ablation.budget.variants': 'agaa' is not a variant defined"),
-    ({"multiplier": 1}, "'aga_ablation.budget.multiplier': 1 is the default budget"),
+@pytest.mark.parametrize("key,change,message", [
+    ("budget", {"variants": ["aga", "agaa"]}, "'aga_ablation.budget.variants': 'agaa' is not a variant defined"),
+    ("budget", {"multiplier": 1}, "'aga_ablation.budget.multiplier': 1 is the default budget"),
+    ("mmm2_budget", {"variants": ["agaa"]}, "'aga_ablation.mmm2_budget.variants': 'agaa' is not a variant defined"),
+    ("mmm2_budget", {"multiplier": 1}, "'aga_ablation.mmm2_budget.multiplier': 1 is the default budget"),
 ])
-def test_budget_section_errors_are_one_line_before_any_job(make_copy, tmp_path, change, message):
+def test_budget_section_errors_are_one_line_before_any_job(make_copy, tmp_path, key, change, message):
     root = make_copy("budget-invalid")
-    (tmp_path / "budget.yaml").write_text(yaml.safe_dump({"aga_ablation": {"budget": change}}))
+    (tmp_path / "budget.yaml").write_text(yaml.safe_dump({"aga_ablation": {key: change}}))
     proc = snakemake(root, "-n", "--configfile", str(tmp_path / "budget.yaml"), timeout=120)
     assert proc.returncode != 0 and message in output_of(proc), _fail_msg(proc, "no error")
 

@@ -1,19 +1,22 @@
 # AgA ablation (docs/decisions.md A12): the paper's open readings of AgA as options of the
 # engine and MAPPO, one run per (budget multiplier, game, variant, seed) -> tables/aga_ablation,
 # figures/aga_ablation_curves, and with aga_ablation.trend.multipliers the budget trend; with
-# aga_ablation.budget.multiplier Table 2 / Fig. 3 and the AGA-C4 claims at that budget (A16).
+# aga_ablation.budget.multiplier Table 2 / Fig. 3 and the AGA-C4 claims at that budget, with
+# aga_ablation.mmm2_budget.multiplier the AGA-C5 (Selfish-MMM2) claims at that one (A16).
 
 ABL = CFG["aga_ablation"]
 ABL_TREND = ABL["trend"]
 ABL_BUDGET = ABL["budget"]
+ABL_MMM2_BUDGET = ABL["mmm2_budget"]
 ABL_GAMES = list(ABL["games"])
-for _name in ABL_BUDGET["variants"]:
-    if _name not in ABL["variants"]:
-        sys.exit(f"mixedmotive: invalid config: key 'aga_ablation.budget.variants': {_name!r} is not a variant "
-                 f"defined in aga_ablation.variants ({', '.join(ABL['variants'])})")
-if ABL_BUDGET["multiplier"] == 1:
-    sys.exit("mixedmotive: invalid config: key 'aga_ablation.budget.multiplier': 1 is the default budget "
-             "(Table 2 itself); 0 = off, else a multiple of at least 2")
+for _key, _budget in (("budget", ABL_BUDGET), ("mmm2_budget", ABL_MMM2_BUDGET)):
+    for _name in _budget["variants"]:
+        if _name not in ABL["variants"]:
+            sys.exit(f"mixedmotive: invalid config: key 'aga_ablation.{_key}.variants': {_name!r} is not a variant "
+                     f"defined in aga_ablation.variants ({', '.join(ABL['variants'])})")
+    if _budget["multiplier"] == 1:
+        sys.exit(f"mixedmotive: invalid config: key 'aga_ablation.{_key}.multiplier': 1 is the default budget "
+                 "(Table 2 / Fig. 6 itself); 0 = off, else a multiple of at least 2")
 
 
 rule aga_ablation:
@@ -204,3 +207,14 @@ if ABL_BUDGET["multiplier"]:
     CLAIM_CFG["budgets"] = CLAIM_CFG.get("budgets", []) + [
         {"name": f"{_mult}x", "kind": "aga_ablation", "multiplier": _mult, "n_seeds": ABL_BUDGET["n_seeds"],
          "games": {g: budget_names(g) for g in ABL_BUDGET["games"]}}]
+
+
+# --- AGA-C5 (Selfish-MMM2, Fig. 6) at aga_ablation.mmm2_budget.multiplier x the default updates (decision A16):
+# claims rows only, decided on the ablation's MMM2 runs of the budget's variants under their Fig. 6 names.
+if ABL_MMM2_BUDGET["multiplier"]:
+    _mult = ABL_MMM2_BUDGET["multiplier"]
+    CLAIM_INPUTS += [ablation_run(_mult, "mmm2", variant, seed) for variant in ABL_MMM2_BUDGET["variants"]
+                     for seed in range(ABL_MMM2_BUDGET["n_seeds"])]
+    CLAIM_CFG["budgets"] = CLAIM_CFG.get("budgets", []) + [
+        {"name": f"{_mult}x", "kind": "aga_ablation_mmm2", "multiplier": _mult, "n_seeds": ABL_MMM2_BUDGET["n_seeds"],
+         "games": {"mmm2": {v: ablation_reuses("mmm2", v) or v for v in ABL_MMM2_BUDGET["variants"]}}}]

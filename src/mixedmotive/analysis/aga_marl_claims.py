@@ -7,7 +7,8 @@ metric when, against every baseline, mean(AgA) - mean(baseline) >= -``marl_margi
 counts the baselines AgA beats with a one-sided Welch t-test at ``marl_alpha``.
 
 At a larger budget (``aga_ablation.budget``, docs/decisions.md A16) the C4 claims are decided by the same check on
-the ablation's runs at that budget, relabelled as Table 2's variants.
+the ablation's runs at that budget, relabelled as Table 2's variants; the C5 claims likewise at
+``aga_ablation.mmm2_budget`` against the baselines that budget ran.
 """
 
 from __future__ import annotations
@@ -76,19 +77,30 @@ for _game in ("harvest", "cleanup"):
               "Simul-Co, SVO, CGA and SL.", ("aga_ssd",))(_check)
 
 
-@budget("aga_ablation")
-def _c4_at_budget(frames, cfg, spec):
-    """AGA-C4 at ``spec["multiplier"]`` x the default updates: for each game of ``spec["games"]`` (game ->
-    {ablation variant: Table 2 variant}) the ablation's runs as ``aga_ssd`` rows, or, where any of the
-    ``spec["n_seeds"]`` seeds of a variant is missing, the sentence naming the missing runs."""
+def _at_budget(frames, spec, area: str, claim_ids) -> dict:
+    """The ablation's runs at ``spec["multiplier"]`` x the default updates, for each game of ``spec["games"]``
+    (game -> {ablation variant: Table 2 / Fig. 6 variant}), as ``area`` rows for the claims ``claim_ids(game)``;
+    or, where any of the ``spec["n_seeds"]`` seeds of a variant is missing, the sentence naming the missing runs."""
     runs = frames.get("aga_ablation", pd.DataFrame())
     out = {}
     for game, names in spec["games"].items():
         missing = missing_runs(runs, game, spec["multiplier"], names, spec["n_seeds"])
-        at_budget = ({"aga_ssd": as_table2(runs, game, spec["multiplier"], names)} if not missing else
+        at_budget = ({area: as_table2(runs, game, spec["multiplier"], names)} if not missing else
                      f"missing runs at {spec['name']} ({game}): " + ", ".join(missing))
-        out.update({f"AGA-C4-{game}-{tag}": at_budget for tag in ("E", "SW")})
+        out.update({cid: at_budget for cid in claim_ids(game)})
     return out
+
+
+@budget("aga_ablation")
+def _c4_at_budget(frames, cfg, spec):
+    """AGA-C4 (Harvest, Cleanup) at a larger budget (``aga_ablation.budget``)."""
+    return _at_budget(frames, spec, "aga_ssd", lambda game: [f"AGA-C4-{game}-{tag}" for tag in ("E", "SW")])
+
+
+@budget("aga_ablation_mmm2")
+def _c5_at_budget(frames, cfg, spec):
+    """AGA-C5 (Selfish-MMM2) at a larger budget (``aga_ablation.mmm2_budget``): against the baselines it ran."""
+    return _at_budget(frames, spec, "aga_mmm2", lambda game: ["AGA-C5-win", "AGA-C5-return"])
 
 
 @claim("AGA-C5-win", PAPER, "Selfish-MMM2 (Fig. 6)",
