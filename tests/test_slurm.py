@@ -147,6 +147,15 @@ def _slurm_profile(root: Path) -> str:
 # --------------------------------------------------------------------------- the test
 
 
+def _rule_logs(root: Path, sbatch_text: str) -> str:
+    """The tails of the rule logs (logs/...log) that a job's sbatch output names."""
+    out = []
+    for rel in sorted(set(re.findall(r"(logs/\S+?\.log)", sbatch_text))):
+        path = root / rel
+        out.append(f"{rel}:\n{path.read_text()[-1500:] if path.is_file() else '(absent)'}")
+    return "\n".join(out) or "(none named)"
+
+
 def test_fanout_through_sbatch_matches_local_run(slurm_cluster, tmp_path):
     t_test = time.monotonic()
     slurm_root = _copy_repo(tmp_path / "slurm" / "repo")
@@ -179,7 +188,9 @@ def test_fanout_through_sbatch_matches_local_run(slurm_cluster, tmp_path):
     # each job's sbatch output: a Snakemake job step that ran the rule inside the SLURM allocation
     for _, slurm_id, log in submitted:
         text = Path(log).read_text() if Path(log).is_file() else ""
-        assert "1 of 1 steps (100%) done" in text, f"SLURM job {slurm_id} did not finish its rule: {log}"
+        assert "1 of 1 steps (100%) done" in text, (
+            f"SLURM job {slurm_id} did not finish its rule: {log}\n--- its sbatch output (tail):\n{text[-3000:]}"
+            f"\n--- the job's own logs (the retry's, if Snakemake retried it):\n{_rule_logs(slurm_root, text)}")
     # and SLURM itself knows them, finished
     q = subprocess.run(["timeout", "-s", "KILL", "30", "squeue", "-h", "--states=all", "-o", "%i %T",
                         "-j", ",".join(slurm_ids)], env=slurm_env, capture_output=True, text=True)
