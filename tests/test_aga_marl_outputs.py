@@ -139,7 +139,8 @@ def test_hyperparameter_table_follows_the_config(scale):
     tab = hyperparameter_frame({"aga_ssd": cfg["aga_ssd"], "aga_mmm2": cfg["aga_mmm2"],
                                 "mmm2_backend": cfg["mmm2_backend"]}).set_index("parameter")
     ssd, mm = cfg["aga_ssd"], cfg["aga_mmm2"]
-    assert tab.loc["environment steps per run", "Harvest / Cleanup"] == str(ssd["updates"] * ssd["horizon"] * ssd["batch"])
+    ssd_steps = ssd["updates"] * ssd["horizon"] * ssd["batch"]
+    assert tab.loc["environment steps per run", "Harvest / Cleanup"] == str(ssd_steps)
     assert tab.loc["environment steps per run", "Selfish-MMM2"] == str(mm["updates"] * mm["horizon"] * mm["batch"])
     assert {f"mappo.{k}" for k in ssd["mappo"]} <= set(tab.index)
     assert ("conv" in tab.loc["actor (one per agent)", "Harvest / Cleanup"]) == bool(ssd["network"]["actor_channels"])

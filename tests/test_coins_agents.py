@@ -16,11 +16,18 @@ import torch
 from torch import nn
 
 from mixedmotive import config
-from mixedmotive.agents.coins import (CoinsEpisode, CoinsNL, CoinsReciprocator, InfluenceModels, coin_counts,
-                                      influence_balance, reciprocal_reward)
-from mixedmotive.agents.ppo import ppo_config
+from mixedmotive.agents.coins import (
+    CoinsEpisode,
+    CoinsNL,
+    CoinsReciprocator,
+    InfluenceModels,
+    coin_counts,
+    influence_balance,
+    reciprocal_reward,
+)
 from mixedmotive.agents.coins_mfos import CoinsMFOS
 from mixedmotive.agents.coins_policy import CoinsActorCritic, TorusConv
+from mixedmotive.agents.ppo import ppo_config
 from mixedmotive.envs.coins import CoinGame
 from mixedmotive.experiments import recip_coins
 
@@ -43,7 +50,7 @@ def test_torus_conv_equals_circular_conv2d_with_gradients(grid):
     g = torch.randn_like(y_conv)
     grads_dense = torch.autograd.grad(y_dense, [x, m.conv.weight, m.conv.bias], g)
     grads_conv = torch.autograd.grad(y_conv, [x, m.conv.weight, m.conv.bias], g)
-    for a, b in zip(grads_dense, grads_conv):
+    for a, b in zip(grads_dense, grads_conv, strict=True):
         assert torch.allclose(a, b, atol=1e-12)
 
 
@@ -117,7 +124,8 @@ def test_voi_formula_from_fixed_model_outputs():
     values[0, 0, 0, 0] = torch.tensor([10.0, 20.0])
     values[1, 0, 0, 0] = torch.tensor([4.0, 6.0])
     m.all_state_values = lambda: values
-    vi = m.voi(torch.zeros(3, 4, dtype=torch.long), torch.zeros(3, 2, dtype=torch.long), torch.zeros(3, dtype=torch.long))
+    vi = m.voi(torch.zeros(3, 4, dtype=torch.long), torch.zeros(3, 2, dtype=torch.long),
+               torch.zeros(3, dtype=torch.long))
     # k = 0: reward (1 - 0, 2 - 3) + 0.5 * ((10, 20) - (4, 6)) = (1 + 3, -1 + 7) = (4, 6)
     # k = 1: reward (1 - 1, 2 - 1) + 0.5 * 0 = (0, 1)
     assert torch.allclose(vi, torch.tensor([[[4.0, 6.0], [0.0, 1.0]]]).expand(3, 2, 2), atol=1e-4)

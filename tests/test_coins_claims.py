@@ -14,7 +14,7 @@ CFG = {"coins_final_fraction": 0.2, "coins_margin": 0.0, "coins_alpha": 0.05}
 
 def _frame(pairing, seeds, p_own_nl, reward, episodes=10):
     rows = []
-    for s, (p, r) in enumerate(zip(p_own_nl, reward)):
+    for s, (p, r) in enumerate(zip(p_own_nl, reward, strict=True)):
         if s not in seeds:
             continue
         for e in range(episodes):

@@ -120,7 +120,7 @@ def test_tabulated_and_direct_paths_agree(monkeypatch):
         a = torch.randint(0, 5, (300, 2), generator=g)
         out_f, out_d = fast.step(a), direct.step(a)
         for x, y in zip(out_f[:2] + (out_f[3]["collected"], out_f[3]["state"]),
-                        out_d[:2] + (out_d[3]["collected"], out_d[3]["state"])):
+                        out_d[:2] + (out_d[3]["collected"], out_d[3]["state"]), strict=True):
             assert torch.equal(x, y)
 
 
@@ -199,7 +199,7 @@ def test_every_action_from_every_cell():
     cells, acts = torch.arange(9).repeat_interleave(5), torch.arange(5).repeat(9)
     env = placed(torch.stack([cells, 8 - cells], 1), torch.full((45, 2), 4))
     _, _, _, info = env.step(torch.stack([acts, torch.full((45,), S)], 1))
-    assert info["state"][:, 0].tolist() == [WRAP3[c][a] for c, a in zip(cells.tolist(), acts.tolist())]
+    assert info["state"][:, 0].tolist() == [WRAP3[c][a] for c, a in zip(cells.tolist(), acts.tolist(), strict=True)]
     assert torch.equal(info["state"][:, 1], 8 - cells)  # the staying agent did not move
 
 
@@ -290,8 +290,8 @@ def test_determinism():
         return out
 
     a, b, c = trajectory(1), trajectory(1), trajectory(2)
-    assert all(torch.equal(x, y) for x, y in zip(a, b))
-    assert not all(torch.equal(x, y) for x, y in zip(a, c))
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(torch.equal(x, y) for x, y in zip(a, c, strict=True))
 
 
 def test_reset_distribution_independent_uniform():
@@ -353,7 +353,7 @@ def test_pettingzoo_adapter_api():
         return out
 
     def same(x, y):
-        return all(all(bool(np.all(p[a] == q[a])) for a in names) for p, q in zip(x, y))
+        return all(all(bool(np.all(p[a] == q[a])) for a in names) for p, q in zip(x, y, strict=True))
 
     first = episode(3)
     assert same(first, episode(3)) and not same(first, episode(4))

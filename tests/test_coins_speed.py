@@ -74,8 +74,8 @@ def test_smoke_run_equals_6439e09(pairing):
     want = BEFORE_6439E09[pairing]
     assert len(got) == len(want)
     exact = {"own", "other", "reward"}
-    for g_row, w_row in zip(got, want):
-        for column, g, w in zip(COLUMNS, g_row, w_row):
+    for g_row, w_row in zip(got, want, strict=True):
+        for column, g, w in zip(COLUMNS, g_row, w_row, strict=True):
             same = g == w if column in exact else math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-9)
             assert (math.isnan(g) and math.isnan(w)) or same, (pairing, column, g_row, w_row)
 
@@ -113,7 +113,7 @@ def test_training_forward_equals_plain_evaluation():
         results.append((dist.logits.detach(), value.detach(), [p.grad.clone() for p in pol.parameters()]))
     (la, va, ga), (lb, vb, gb) = results
     assert torch.equal(la, lb) and torch.equal(va, vb)
-    for (name, _), a, b in zip(pol.named_parameters(), ga, gb):
+    for (name, _), a, b in zip(pol.named_parameters(), ga, gb, strict=True):
         if "conv" in name or "linear" in name:  # encoder: summed per distinct view first
             assert torch.allclose(a, b, rtol=1e-4, atol=1e-9), name
         else:  # GRU and heads: the same operations

@@ -14,7 +14,8 @@ COSTS = {"default": {"aga_ssd": {"*": 100.0, "harvest:cga": 300.0}, "recip_coins
 
 
 def test_makespan_longest_first():
-    # LPT on 2 cores: 7 -> A, 5 -> B, 4 -> B (9), 3 -> A (10), 3 -> B... hand-placed: A = 7+3 = 10, B = 5+4 = 9, then 1 -> B
+    # LPT on 2 cores: 7 -> A, 5 -> B, 4 -> B (9), 3 -> A (10), 3 -> B... hand-placed: A = 7+3 = 10, B = 5+4 = 9,
+    # then 1 -> B
     assert est.makespan([3, 5, 7, 4, 1], 2) == 10
     assert est.makespan([3, 5, 7], 1) == 15
     assert est.makespan([3, 5, 7], 8) == 7

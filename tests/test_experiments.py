@@ -74,7 +74,8 @@ def test_registry_entries_name_a_trainer_and_a_claims_module_and_a_config_sectio
         importlib.import_module(f"mixedmotive.analysis.{spec.claims}")
         # meta-training reads recip_ipd_analytic's sections; the M-MAML study's evaluation reads the round
         # robin's match settings and recip_ipd_mmaml_study's id count
-        assert name in cfg or name in ("recip_ipd_meta", "recip_ipd_mmaml_eval"), f"experiment {name} has no config section"
+        assert name in cfg or name in ("recip_ipd_meta", "recip_ipd_mmaml_eval"), (
+            f"experiment {name} has no config section")
 
 
 # ------------------------------------------------------------------ public goods

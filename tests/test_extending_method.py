@@ -13,7 +13,6 @@ import subprocess
 
 import pandas as pd
 import pytest
-
 from helpers import copy_repo
 from test_workflow import output_of, snakemake
 

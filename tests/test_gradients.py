@@ -94,14 +94,14 @@ def flatten_direction(out, params, batched=False) -> np.ndarray:
     """Check that ``out`` mirrors ``params`` (no graph attached) and flatten it."""
     assert isinstance(out, list) and len(out) == len(params)
     pieces = []
-    for o, p in zip(out, params):
+    for o, p in zip(out, params, strict=True):
         if isinstance(p, torch.Tensor):
             assert isinstance(o, torch.Tensor)
             pairs = [(o, p)]
         else:
             assert isinstance(o, list) and len(o) == len(p)
             assert all(isinstance(x, torch.Tensor) for x in o)
-            pairs = list(zip(o, p))
+            pairs = list(zip(o, p, strict=True))
         for x, q in pairs:
             assert x.shape == q.shape
             assert x.dtype == DT
@@ -154,13 +154,13 @@ class QuadGame:
         return 0.5 * (self.Q[i] + self.Q[i].T)
 
     def values(self, w) -> np.ndarray:
-        return np.array([0.5 * w @ q @ w + b @ w + c for q, b, c in zip(self.Q, self.b, self.c)])
+        return np.array([0.5 * w @ q @ w + b @ w + c for q, b, c in zip(self.Q, self.b, self.c, strict=True)])
 
     def grads(self, w) -> list[np.ndarray]:
         return [self.S(i) @ w + self.b[i] for i in range(self.n)]
 
     def xi(self, w) -> np.ndarray:
-        return np.concatenate([g[blk] for g, blk in zip(self.grads(w), self.blocks)])
+        return np.concatenate([g[blk] for g, blk in zip(self.grads(w), self.blocks, strict=True)])
 
     def H(self) -> np.ndarray:
         return np.vstack([self.S(i)[blk, :] for i, blk in enumerate(self.blocks)])
@@ -171,7 +171,7 @@ class QuadGame:
 
     def xi_c(self, w, weights=None) -> np.ndarray:
         weights = np.ones(self.n) if weights is None else weights
-        return sum(a * g for a, g in zip(weights, self.grads(w)))
+        return sum(a * g for a, g in zip(weights, self.grads(w), strict=True))
 
     # ---- torch losses (graph attached)
     def torch_losses(self, pieces: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -340,8 +340,8 @@ def test_quadratic_game_dense_hessians_are_what_autograd_sees():
         return game.torch_losses([W[blk] for blk in game.blocks])
 
     def xi_fn(W):
-        gs = [torch.autograd.grad(l, W, create_graph=True)[0] for l in losses_of(W)]
-        return torch.cat([g[blk] for g, blk in zip(gs, game.blocks)])
+        gs = [torch.autograd.grad(loss, W, create_graph=True)[0] for loss in losses_of(W)]
+        return torch.cat([g[blk] for g, blk in zip(gs, game.blocks, strict=True)])
 
     def xic_fn(W):
         return torch.autograd.grad(sum(losses_of(W)), W, create_graph=True)[0]
@@ -506,7 +506,7 @@ def test_aga_zero_sign_for_linear_losses_is_simul_co(lam, structural):
     aga = direction("aga", losses, params, lam=lam, info=info)
     co = direction("simul_co", losses, params)
     assert_lam(info, 0.0)
-    for a, c in zip(_leaves(aga), _leaves(co)):
+    for a, c in zip(_leaves(aga), _leaves(co), strict=True):
         assert torch.equal(a, c)
     np.testing.assert_allclose(flatten_direction(aga, params), sum(game.b), **TOL)
 
@@ -578,7 +578,7 @@ def test_custom_collective_loss(lam):
     W = torch.cat(pieces)
 
     def collective(losses):
-        return sum(float(a) * l for a, l in zip(weights, losses)) + 0.5 * kappa * (W * W).sum()
+        return sum(float(a) * loss for a, loss in zip(weights, losses, strict=True)) + 0.5 * kappa * (W * W).sum()
 
     losses = game.torch_losses(pieces)
     co = flatten_direction(direction("simul_co", losses, params, collective_loss=collective(losses)), params)
@@ -725,13 +725,13 @@ def test_structure_shapes_and_no_graph(method, batched):
         losses = game.torch_losses(player_pieces(params))
     out = direction(method, losses, params, batched=batched, **ALL_METHOD_KWARGS[method])
     assert isinstance(out, list) and len(out) == len(params)
-    for o, p in zip(out, params):
+    for o, p in zip(out, params, strict=True):
         if isinstance(p, torch.Tensor):
             assert isinstance(o, torch.Tensor)
             pairs = [(o, p)]
         else:
             assert isinstance(o, list) and len(o) == len(p)
-            pairs = list(zip(o, p))
+            pairs = list(zip(o, p, strict=True))
         for x, q in pairs:
             assert isinstance(x, torch.Tensor)
             assert x.shape == q.shape and x.dtype == DT
@@ -826,7 +826,7 @@ def test_paper_game_batched_over_points(method, param_shape):
     shape = (len(pts), 1) if param_shape == "(B,1)" else (len(pts),)
     a1 = torch.tensor(pts[:, 0].reshape(shape), dtype=DT, requires_grad=True)
     a2 = torch.tensor(pts[:, 1].reshape(shape), dtype=DT, requires_grad=True)
-    losses = [l.reshape(len(pts)) for l in paper_losses(a1, a2)]
+    losses = [loss.reshape(len(pts)) for loss in paper_losses(a1, a2)]
     info = DirectionInfo()
     out = direction(method, losses, [a1, a2], lam=0.6, batched=True, info=info)
     assert [o.shape for o in out] == [a1.shape, a2.shape]
@@ -881,8 +881,8 @@ def ref_aga_options(game: QuadGame, w, lam, sign="global", hamiltonian=True, nor
 
     adj = rescale(xi) + (rescale(g) if hamiltonian else 0.0)
     out = xi_c.copy()
-    for b, l in zip(blocks, lam_p):
-        out[b] += l * adj[b]
+    for b, lam_b in zip(blocks, lam_p, strict=True):
+        out[b] += lam_b * adj[b]
     return out, lam_p
 
 
@@ -987,8 +987,8 @@ def test_individual_via_aliases_equals_one_pass_per_player(method, kwargs):
     want = direction(method, _coupled_losses(x, y, z), [x, y, z], **kwargs)
     aliases = [t.view_as(t) for t in (x, y, z)]
     got = direction(method, _coupled_losses(x, y, z, aliases), [x, y, z], individual_via=aliases, **kwargs)
-    for a, b in zip(got, want):
+    for a, b in zip(got, want, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
     # without the aliases the summed losses' gradient is not xi: the coupling shows up
     wrong = direction(method, _coupled_losses(x, y, z), [x, y, z], separable=True, **kwargs)
-    assert max(float((a - b).abs().max()) for a, b in zip(wrong, want)) > 1e-3
+    assert max(float((a - b).abs().max()) for a, b in zip(wrong, want, strict=True)) > 1e-3

@@ -74,13 +74,13 @@ def test_matches_linalg_solve_reference(dtype, atol):
     t2 = _rand((256, 5), 4, dtype).mul(2).requires_grad_()
     out = analytic_payoffs(t1, t2)
     ref = analytic_payoffs_reference(t1, t2)
-    for a, b in zip(out, ref):
+    for a, b in zip(out, ref, strict=True):
         assert a.dtype == dtype
         torch.testing.assert_close(a, b, rtol=0, atol=atol)
     for k in range(2):
         g = torch.autograd.grad(out[k].sum(), (t1, t2), retain_graph=True)
         gr = torch.autograd.grad(ref[k].sum(), (t1, t2), retain_graph=True)
-        for a, b in zip(g, gr):
+        for a, b in zip(g, gr, strict=True):
             torch.testing.assert_close(a, b, rtol=0, atol=atol * 10)
 
 

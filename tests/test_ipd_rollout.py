@@ -20,8 +20,14 @@ import pytest
 import torch
 
 from mixedmotive import results
-from mixedmotive.agents.ipd_rollout import (Episode, InfluenceBaseline, IPDActorCritic, NLPPO, Reciprocator,
-                                            reciprocal_reward)
+from mixedmotive.agents.ipd_rollout import (
+    NLPPO,
+    Episode,
+    InfluenceBaseline,
+    IPDActorCritic,
+    Reciprocator,
+    reciprocal_reward,
+)
 from mixedmotive.agents.ppo import ppo_config
 from mixedmotive.envs.ipd_rollout import IPDRolloutEnv
 from mixedmotive.experiments import recip_ipd_rollout

@@ -64,7 +64,8 @@ def test_marl_jobs_read_their_variant_settings_only():
 
 def test_reciprocator_jobs():
     nl = job_settings("recip_coins", CFG, "nl_vs_nl")
-    assert "mfos" not in nl and nl["reciprocator"] == {"init_episodes": CFG["recip_coins"]["reciprocator"]["init_episodes"]}
+    assert "mfos" not in nl and nl["reciprocator"] == {
+        "init_episodes": CFG["recip_coins"]["reciprocator"]["init_episodes"]}
     rec = job_settings("recip_coins", CFG, "reciprocator_vs_nl")
     assert rec["reciprocator"] == CFG["recip_coins"]["reciprocator"] and "mfos" not in rec
     assert "mfos" in job_settings("recip_coins", CFG, "mfos_vs_nl")

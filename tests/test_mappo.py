@@ -133,7 +133,7 @@ def test_agent_actors_are_independent_policies(obs_shape, channels):
             for t in params[j]:
                 t.add_(torch.randn_like(t))
             out_p = actors(obs)
-            for t, s in zip(params[j], saved):
+            for t, s in zip(params[j], saved, strict=True):
                 t.copy_(s)
         for i in range(N):
             if i == j:
@@ -214,7 +214,7 @@ def _losses(actors, b, cross_terms=True, old_logp=None):
 
 def _grads(loss, tensors):
     gs = torch.autograd.grad(loss, tensors, retain_graph=True, allow_unused=True)
-    return [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, gs)]
+    return [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, gs, strict=True)]
 
 
 def _flat(gs):
@@ -288,7 +288,8 @@ def test_own_loss_is_clipped_surrogate():
     assert ((ratio - 1).abs() > CLIP).any()
     for i in range(ratio.shape[1]):
         r, a = ratio[:, i], b["adv_ind"][:, i]
-        surr = [min(float(x) * float(y), min(max(float(x), 1 - CLIP), 1 + CLIP) * float(y)) for x, y in zip(r, a)]
+        surr = [min(float(x) * float(y), min(max(float(x), 1 - CLIP), 1 + CLIP) * float(y))
+                for x, y in zip(r, a, strict=True)]
         expected = -np.mean(surr) - ENT * float(dist.entropy()[:, i].mean().detach())
         assert float(L["own"][i]) == pytest.approx(expected, rel=1e-12, abs=1e-14)
 
@@ -363,7 +364,7 @@ def test_cga_hessian_vector_product_matches_finite_differences(cross_terms):
 
     def xi():
         ind, _ = _is_losses(actors, b, s0, cross_terms)
-        return [g for l, ps in zip(ind, params) for g in _grads(l, ps)]
+        return [g for loss, ps in zip(ind, params, strict=True) for g in _grads(loss, ps)]
 
     # the stand-in has the same gradient field at theta_0 as the engine's xi
     L = _losses(actors, b, cross_terms)
@@ -378,7 +379,7 @@ def test_cga_hessian_vector_product_matches_finite_differences(cross_terms):
         # re-detaching the box at every perturbed point sees the block-diagonal part only
         def xi_redetached():
             L = _losses(actors, b, True)
-            return [g for l, ps in zip(L["boxed"], params) for g in _grads(l, ps)]
+            return [g for loss, ps in zip(L["boxed"], params, strict=True) for g in _grads(loss, ps)]
 
         naive = _fd_grad_of_half_norm(actors, xi_redetached)
         block_diagonal = _cga_correction(actors, b, False)
@@ -411,7 +412,7 @@ def test_aga_collective_hessian_vector_product_matches_finite_differences():
     assert abs(lam_signed) == lam  # this problem has a non-zero sign
     d = _flat([x for ps in d for x in ps])
     L = _losses(actors, b, cross_terms=True)
-    xi = _flat([g for l, ps in zip(L["own"], params) for g in _grads(l, ps)])
+    xi = _flat([g for loss, ps in zip(L["own"], params, strict=True) for g in _grads(loss, ps)])
     flat_params = [t for ps in params for t in ps]
     xi_c = _flat(_grads(L["collective"], flat_params))
     hc_xi_c = (d - xi_c) / lam_signed - xi
@@ -592,14 +593,14 @@ def test_update_runs_and_moves_actor_and_critic(variant):
     # NaN only for gradient pieces the method does not compute
     assert all(math.isfinite(v) for k, v in stats.items() if not (k.startswith("norm_") or k.startswith("h_gt_")))
     assert math.isfinite(stats["norm_xi_l0"]) or variant in ("simul_co", "cga")
-    moved = [not torch.equal(p.detach(), q) for p, q in zip(learner.actors.parameters(), before_a)]
+    moved = [not torch.equal(p.detach(), q) for p, q in zip(learner.actors.parameters(), before_a, strict=True)]
     assert sum(moved) >= len(moved) // 2
     per_agent = learner.actors.agent_params()
     k = 0
     for ps in per_agent:
         assert any(moved[k:k + len(ps)])
         k += len(ps)
-    assert all(not torch.equal(p.detach(), q) for p, q in zip(learner.critic.parameters(), before_c))
+    assert all(not torch.equal(p.detach(), q) for p, q in zip(learner.critic.parameters(), before_c, strict=True))
     if variant.startswith("aga") or variant.startswith("cga"):
         assert 0.0 <= stats["lam_positive"] <= 1.0 and 0.0 <= stats["lam_zero"] <= 1.0
     else:
@@ -623,7 +624,7 @@ def test_update_is_reproducible_from_a_state_dict():
     sa, sb = a.update(batch), b.update(batch)
     assert sa == sb
     for p, q in zip(list(a.actors.parameters()) + list(a.critic.parameters()),
-                    list(b.actors.parameters()) + list(b.critic.parameters())):
+                    list(b.actors.parameters()) + list(b.critic.parameters()), strict=True):
         assert torch.equal(p, q)
 
 
@@ -782,7 +783,8 @@ def test_collective_sum_scales_the_surrogate_not_the_entropy():
     logp = torch.distributions.Categorical(logits=actors(b["obs"])).log_prob(b["actions"])
     for i in range(n):  # at ratio 1 the difference is (n - 1) x the collective policy gradient
         pg = _grads(-(b["adv_col"] * logp[:, i]).mean(), params[i])
-        diff = [x - y for x, y in zip(_grads(summed["collective"], params[i]), _grads(mean["collective"], params[i]))]
+        diff = [x - y for x, y in zip(_grads(summed["collective"], params[i]), _grads(mean["collective"], params[i]),
+                                      strict=True)]
         torch.testing.assert_close(_flat(diff), (n - 1) * _flat(pg), rtol=1e-10, atol=1e-13)
     with pytest.raises(ValueError, match="collective"):
         actor_losses(logits, b["actions"], logp_now, b["adv_ind"], b["adv_col"], CLIP, ENT, True, "max")
@@ -818,7 +820,7 @@ def test_sgd_step_is_learning_rate_times_clipped_direction():
     before = [p.detach().clone() for ps in learner.actors.agent_params() for p in ps]
     learner.update(batch)
     after = [p.detach() for ps in learner.actors.agent_params() for p in ps]
-    for p0, p1, g in zip(before, after, (g for gs in captured["d"] for g in gs)):
+    for p0, p1, g in zip(before, after, (g for gs in captured["d"] for g in gs), strict=True):
         torch.testing.assert_close(p1, p0 - 0.3 * g, rtol=1e-6, atol=1e-7)
 
 

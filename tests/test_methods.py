@@ -32,7 +32,8 @@ def test_a_method_name_is_spelled_in_one_source_file():
     plots, claims, the schema and the workflow read the registry."""
     py = {str(p.relative_to(REPO)) for p in sorted((REPO / "src" / "mixedmotive").rglob("*.py"))
           if _code_strings(p) & set(METHODS)}
-    listed = re.compile(r"""["'](%s)["']|\[\s*(%s)\s*[,\]]""" % ("|".join(METHODS), "|".join(METHODS)))
+    names = "|".join(METHODS)
+    listed = re.compile(rf"""["']({names})["']|\[\s*({names})\s*[,\]]""")
     other = {str(p.relative_to(REPO)) for p in [*sorted((REPO / "workflow").rglob("*.smk")), REPO / "Snakefile",
                                                 *sorted((REPO / "workflow" / "schemas").glob("*.yaml"))]
              if listed.search(p.read_text())}

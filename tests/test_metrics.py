@@ -13,7 +13,6 @@ from scipy import stats
 
 from mixedmotive.analysis.metrics import equality, fmt_pm, mean_ci95, mean_sem, mean_std
 
-
 # ------------------------------------------------------------------ equality
 
 

@@ -279,7 +279,7 @@ def test_selfish_rewards_sum_to_team_reward_random_play():
 
 def test_episode_limit_and_reset_done():
     env = parked(batch=2, episode_limit=3)
-    for k in range(3):
+    for _ in range(3):
         _, _, done, info = env.step(torch.full((2, 10), STOP))
     assert done.all() and info["timeout"].all() and not info["won"].any()
     assert MMM2Env(1).episode_limit == 180
@@ -295,7 +295,7 @@ def test_random_game_ends_and_scripted_team_wins_against_random():
     gen = torch.Generator().manual_seed(0)
     env = MMM2Env(16, generator=gen)
     env.reset()
-    for t in range(180):
+    for _ in range(180):
         _, _, done, _ = env.step(random_actions(env, gen))
         if done.all():
             break

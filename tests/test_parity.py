@@ -163,7 +163,10 @@ def test_coins_fixture_covers_pickups():
 # ---------------------------------------------------------------------------
 #: parameter shapes of the authors' CoinsVoI modules (2 agents, 3x3, hidden 64, critic 16 channels / 64 latent),
 #: in named_parameters() order.  Inputs of the reference MLPs: [actions as raw floats, 36 state, T - 1 - t].
-_MLP = lambda d_in, d_out: [(64, d_in), (64,), (64, 64), (64,), (d_out, 64), (d_out,)]
+def _MLP(d_in, d_out):
+    return [(64, d_in), (64,), (64, 64), (64,), (d_out, 64), (d_out,)]
+
+
 _REF_SHAPES = {
     "reward": _MLP(39, 2), "transition": _MLP(39, 36), "cf_reward": _MLP(38, 2), "cf_transition": _MLP(38, 36),
     "value": [(16, 4, 3, 3), (16,), (16, 16, 3, 3), (16,), (64, 144), (64,), (2, 64), (2,)],
@@ -190,7 +193,8 @@ def _load_mlp(mlp: torch.nn.Sequential, ref: list[torch.Tensor], n_actions_in: i
         ours[:, 36 + 5 * m:36 + 5 * (m + 1)] = w0[:, m:m + 1] * torch.arange(5.0)
     ours[:, -1] = w0[:, -1] * T
     with torch.no_grad():
-        for layer, (w, b) in zip((mlp[0], mlp[2], mlp[4]), ((ours, ref[1]), (ref[2], ref[3]), (ref[4], ref[5]))):
+        for layer, (w, b) in zip((mlp[0], mlp[2], mlp[4]), ((ours, ref[1]), (ref[2], ref[3]), (ref[4], ref[5])),
+                                 strict=True):
             layer.weight.copy_(w)
             layer.bias.copy_(b)
 
@@ -204,7 +208,7 @@ def _models_like_reference(T: int) -> InfluenceModels:
         _load_mlp(models.transition_cf[k], _ref_weights("cf_transition", 6.0 + k), 1, T)
     v = _ref_weights("value", 3.0)
     with torch.no_grad():
-        for p, w in zip(models.value.parameters(), v):
+        for p, w in zip(models.value.parameters(), v, strict=True):
             p.copy_(w)
     return models
 
@@ -219,12 +223,12 @@ def test_coins_voi_matches_authors_from_identical_weights():
     with torch.no_grad():
         r_hat = models.reward(models.features(states, actions, t)[0])
     torch.testing.assert_close(r_hat, torch.tensor(d["voi"]["r_hat"]), rtol=0, atol=2e-6)
-    vi = models.voi(states, actions, t)  # (M, k, l)
+    vi = models.voi(states, actions, t)  # (M, k, j)
     for k in range(2):
-        for l in range(2):
-            ref = torch.tensor(d["voi"][f"{k}->{l}"])
+        for j in range(2):
+            ref = torch.tensor(d["voi"][f"{k}->{j}"])
             assert ref.abs().max() > 0.05  # not a trivially small quantity
-            torch.testing.assert_close(vi[:, k, l], ref, rtol=0, atol=2e-6)  # float32 agreement is ~2e-7
+            torch.testing.assert_close(vi[:, k, j], ref, rtol=0, atol=2e-6)  # float32 agreement is ~2e-7
 
 
 def test_coins_reciprocal_reward_matches_petty_payoff():

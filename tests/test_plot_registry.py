@@ -35,6 +35,7 @@ def test_every_plot_the_workflow_calls_is_registered():
 def test_a_plot_job_imports_only_its_module():
     code = ("import sys; import mixedmotive.cli; from mixedmotive import plots; "
             "plots.get('recip_ipd_rollout_sensitivity'); plots.get('recip_coins_confirm_table'); "
-            "print(sorted(m for m in ('torch', 'mixedmotive.plots.aga_marl', 'mixedmotive.agents') if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'mixedmotive.plots.aga_marl', 'mixedmotive.agents') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out

@@ -52,7 +52,7 @@ def _diffgame(tmp_path) -> list[str]:
              "simul_ind": (-0.5 - 3 * steps, 0.5 - steps), "sga": (-0.5 - 3 * steps, 0.5 - steps)}
     for m, (a1, a2) in paths.items():
         rows += [{"start": 0, "highlight": True, "step": s, "a1": x, "a2": y, "r1": 0.0, "r2": 0.0, "lam": 0.0,
-                  "method": m} for s, (x, y) in enumerate(zip(a1, a2))]
+                  "method": m} for s, (x, y) in enumerate(zip(a1, a2, strict=True))]
     return _write(tmp_path, pd.DataFrame(rows), "aga_diffgame")
 
 

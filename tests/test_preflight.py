@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
 from helpers import copy_repo
+
 from mixedmotive import checkpoint, estimate, preflight
 
 REPO = Path(__file__).resolve().parents[1]

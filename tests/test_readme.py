@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, copy_repo
+
 from mixedmotive.checkpoint import format_duration
 from mixedmotive.estimate import estimate, load_costs
 

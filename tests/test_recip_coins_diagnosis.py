@@ -39,7 +39,8 @@ def test_a_cell_is_recip_coins_with_its_weight_normalisation_and_budget():
     rest = lambda s: {k: v for k, v in s.items() if k not in ("reciprocator", "episodes")}  # noqa: E731
     assert rest(job) == rest(ref)
     # the cell of recip_coins' own settings at x1 is exactly a recip_coins job: the workflow reuses those runs
-    main = coins_cell(CFG["recip_coins"]["reciprocator"]["rr_weight"], CFG["recip_coins"]["reciprocator"]["rr_normalise"])
+    own = CFG["recip_coins"]["reciprocator"]
+    main = coins_cell(own["rr_weight"], own["rr_normalise"])
     assert job_settings("recip_coins_diagnosis", CFG, f"reciprocator_vs_nl:{main}:x1") == ref
     # a pairing without a Reciprocator does not read the cell
     a = job_settings("recip_coins_diagnosis", CFG, "nl_vs_nl:w0.1-raw:x2")
@@ -198,7 +199,7 @@ def _confirm_frames(fresh_rec, fresh_nl, chosen_rec=(0.7, 0.8, 0.9)):
     seeds 0-2 (``chosen_rec``) and, on the fresh seeds 3.., its Reciprocator and NL-PPO runs."""
     main, d = _frames({"w0.3-raw": list(chosen_rec)})
     fresh = []
-    for i, (r, n) in enumerate(zip(fresh_rec, fresh_nl)):
+    for i, (r, n) in enumerate(zip(fresh_rec, fresh_nl, strict=True)):
         fresh += _run("reciprocator_vs_nl", 3 + i, r, cell="w0.3-raw", budget=1)
         fresh += _run("nl_vs_nl", 3 + i, n, cell="w0.3-raw", budget=1)
     return main, pd.concat([d, pd.DataFrame(fresh)], ignore_index=True)

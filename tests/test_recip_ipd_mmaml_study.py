@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from mixedmotive import snapshot
 from mixedmotive.agents import ipd_analytic, ipd_meta
@@ -18,8 +19,6 @@ from mixedmotive.experiments import recip_ipd_mmaml_eval, recip_ipd_mmaml_study
 from mixedmotive.jobs import job_settings, study_arms
 from mixedmotive.jobs import job_settings as settings
 from mixedmotive.wildcards import StudyArm
-
-import yaml
 
 
 def _cfg(scale="default", **study_cfg):
@@ -183,7 +182,8 @@ def _verdicts(evals):
 
 def test_the_fixed_lr_claim_pairs_ids_with_the_round_robins_arm():
     coop, nl_like = -1.0, -1.97
-    evals = _evals({"b64": [coop] * 2 + [nl_like] * 8, "b64-lr1": [coop] * 9 + [nl_like], "b512": [coop] * 2 + [nl_like] * 8})
+    evals = _evals({"b64": [coop] * 2 + [nl_like] * 8, "b64-lr1": [coop] * 9 + [nl_like],
+                    "b512": [coop] * 2 + [nl_like] * 8})
     row = evaluate({"recip_ipd_mmaml_eval": evals}, CLAIM_CFG).set_index("id").loc["DIAG-RECIP-mmaml-fixed-lr"]
     assert row.verdict == "reproduced"  # 7 ids only with the fixed lr, none the other way: p = 1/128
     assert "b64 2/10 vs b64-lr1 9/10 (ids only at b64-lr1: 7, only at b64: 0; p = 0.0078)" in row.statistic

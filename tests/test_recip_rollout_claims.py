@@ -20,7 +20,7 @@ def test_swings_by_hand():
 def _frame(series_recip: dict[int, list], series_nl: dict[int, list]) -> pd.DataFrame:
     rows = []
     for seed in series_recip:
-        for e, (a, b) in enumerate(zip(series_recip[seed], series_nl[seed])):
+        for e, (a, b) in enumerate(zip(series_recip[seed], series_nl[seed], strict=True)):
             rows.append({"seed": seed, "episode": e, "p_coop_recip": a, "p_coop_nl": b})
     return pd.DataFrame(rows)
 

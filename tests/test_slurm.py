@@ -28,7 +28,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import copy_repo
 
 REPO = Path(__file__).resolve().parents[1]

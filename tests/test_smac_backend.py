@@ -273,7 +273,7 @@ def test_loss_timeout_freeze_and_reset_done():
     assert info["lost"].tolist() == [False, True] and info["won"].tolist() == [False, False]
     frozen_obs, steps1 = env.observe()[1].clone(), env.envs[1].steps
     # dead agents of game 1 would need no-op, but a finished game's actions are ignored
-    for t in range(5):
+    for _ in range(5):
         _, r, done, info = env.step(acts([1, 1, 1], [1, 1, 1]))
         assert r[1].abs().sum() == 0
     assert env.envs[1].steps == steps1 and torch.equal(env.observe()[1], frozen_obs)

@@ -219,7 +219,8 @@ def test_compare_pairs_raw_tables_of_both_sides_with_their_machines(tmp_path):
     assert rows[0]["ours"] == "abcdef0123 on CPU A" and rows[0]["snapshot"] == "abcdef0123 on CPU B"
     assert all(r["same_settings"] for r in rows)
     text = snapshot.compare_report(rows)
-    assert "differs       aga_ssd/harvest/aga/seed0.parquet from row 3 (update 3; relative difference 1), 1 numeric columns" in text
+    assert ("differs       aga_ssd/harvest/aga/seed0.parquet from row 3 (update 3; relative difference 1), "
+            "1 numeric columns") in text
     (results / "aga_ssd" / "harvest" / "aga" / "seed0.json").write_text(json.dumps({"config": {"updates": 1}}))
     assert "[settings differ]" in snapshot.compare_report(snapshot.compare(results, snap))
     assert "train some jobs first" in snapshot.compare_report(snapshot.compare(tmp_path / "none", snap))
@@ -236,8 +237,8 @@ def test_check_reads_the_settings_with_the_snapshots_configfiles(tmp_path, n_ids
     recorded = settings("recip_ipd_mmaml_eval", cfg, "mfos") | {"n_ids": n_ids}
     d = tmp_path / "raw" / "recip_ipd_mmaml_eval" / "mfos"
     d.mkdir(parents=True)
-    (d / "seed0.json").write_text(json.dumps({"experiment": "recip_ipd_mmaml_eval", "method": "mfos", "scale": "default",
-                                              "git_sha": _head(), "config": recorded}))
+    (d / "seed0.json").write_text(json.dumps({"experiment": "recip_ipd_mmaml_eval", "method": "mfos",
+                                              "scale": "default", "git_sha": _head(), "config": recorded}))
     row = {r["area"]: r for r in snapshot.check(tmp_path)}["Reciprocators IPD (round robin, IPD-Rollout)"]
     assert ("settings differ from today's config: recip_ipd_mmaml_eval/mfos" in row["reasons"]) == differs, row
 

@@ -11,13 +11,12 @@ import sys
 import numpy as np
 import pytest
 import torch
+from ssd_reference import reference_update_moves  # tests/ssd_reference.py, the oracle
 
 from mixedmotive.envs.cleanup import CleanupEnv
 from mixedmotive.envs.harvest import SPAWN_PROB, HarvestEnv
-from mixedmotive.envs.ssd import (CLEAN, FIRE, MOVE_DOWN, MOVE_LEFT, MOVE_RIGHT, MOVE_UP, STAY, TURN_CCW,
-                                  TURN_CW)
+from mixedmotive.envs.ssd import CLEAN, FIRE, MOVE_DOWN, MOVE_LEFT, MOVE_RIGHT, MOVE_UP, STAY, TURN_CCW, TURN_CW
 from mixedmotive.envs.ssd_maps import CLEANUP_MAP, CLEANUP_MAP_835DDB7, HARVEST_MAP
-from ssd_reference import reference_update_moves  # tests/ssd_reference.py, the oracle
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -84,7 +83,7 @@ def test_cleanup_maps_master_and_835ddb7():
     assert stream_columns(CLEANUP_MAP) == list(range(7, 13))
     assert stream_columns(CLEANUP_MAP_835DDB7) == list(range(1, 7))
     assert [count(CLEANUP_MAP_835DDB7, c) for c in "BHRSP"] == [103, 70, 49, 12, 10]
-    for a, b in zip(CLEANUP_MAP, CLEANUP_MAP_835DDB7):
+    for a, b in zip(CLEANUP_MAP, CLEANUP_MAP_835DDB7, strict=True):
         assert [c for c in a if c in "BP@"] == [c for c in b if c in "BP@"] and a[13:] == b[13:]
     old = CleanupEnv(2, T=3, generator=gen(), ascii_map=CLEANUP_MAP_835DDB7)
     old.reset()
@@ -137,8 +136,8 @@ def test_deterministic_given_generator(cls):
         return out
 
     a, b, c = run(1), run(1), run(2)
-    assert all(torch.equal(x, y) for x, y in zip(a, b))
-    assert not all(torch.equal(x, y) for x, y in zip(a, c))
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(torch.equal(x, y) for x, y in zip(a, c, strict=True))
 
 
 # ---------------------------------------------------------------- moves and turns
@@ -395,7 +394,8 @@ def test_cleanup_spawning_rules():
         assert torch.allclose(info["waste_density"], torch.tensor(n_waste / 3))
         new = env.waste_map.sum((1, 2)) - n_waste
         assert ((new == 0) | (new == 1)).all()  # at most one waste cell per step
-        for p, got, n in ((p_waste, new.float().mean(), B), (p_apple, env.apple_map.float().mean((0,)).sum() / 4, 4 * B)):
+        apple_density = env.apple_map.float().mean((0,)).sum() / 4
+        for p, got, n in ((p_waste, new.float().mean(), B), (p_apple, apple_density, 4 * B)):
             assert abs(got - p) <= 5 * (p * (1 - p) / n) ** 0.5 + 1e-9, (n_waste, p, got)
         if n_waste == 0:  # the new waste cell is uniform over the clean river
             where = env.waste_map[:, 1, 4:7].float().mean(0) / new.float().mean()
@@ -415,7 +415,7 @@ def test_cleanup_spawning_rules():
 def test_pollution_above_threshold_stops_apples_on_the_real_map():
     env = CleanupEnv(16, T=60, generator=gen(5))
     env.reset()  # density 56/119 >= 0.4
-    for t in range(60):
+    for _ in range(60):
         _, _, _, info = env.step(torch.full((16, 5), STAY))
         assert not env.apple_map.any()
         assert torch.allclose(info["waste_density"], torch.tensor(56 / 119))  # no waste spawns either
@@ -474,7 +474,7 @@ def test_regrowth_probabilities_match_the_table(window):
         grown += torch.stack([env.apple_map[:, r, c].float().sum() for r, c in PROBES])
         assert (env.apple_map & ~env.apple_cells).sum() == 0
     n = B * reps
-    for k, g in zip(counts, grown.tolist()):
+    for k, g in zip(counts, grown.tolist(), strict=True):
         p = SPAWN_PROB[min(k, 3)]
         if p == 0:
             assert g == 0

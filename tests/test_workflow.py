@@ -23,7 +23,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import copy_repo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,10 +35,11 @@ FIGURE_NAMES = ["aga_fig1_trajectories", "aga_fig4_public_goods_scatter", "recip
                 "aga_fig6_selfish_mmm2", "aga_ablation_curves", "aga_ablation_trend", "recip_coins_diagnosis",
                 "recip_coins_diagnosis_trend", "recip_ipd_mmaml_study", "claims_scorecard"]
 FIGURES = [f"figures/smoke/{name}.pdf" for name in FIGURE_NAMES] + ["figures/smoke/claims_scorecard.png"]
-TABLES = [f"tables/smoke/{stem}{ext}" for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality", "aga_hyperparameters",
-                                           "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
-                                           "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
-                                           "recip_coins_diagnosis_trend", "recip_coins_confirm", "recip_ipd_mmaml_study")
+TABLES = [f"tables/smoke/{stem}{ext}"
+          for stem in ("aga_table1_public_goods", "aga_table3_runtime", "aga_table2_ssd_equality",
+                       "aga_hyperparameters", "recip_table1_ipd_round_robin", "recip_hyperparameters", "claims",
+                       "aga_ablation", "aga_ablation_trend", "recip_coins_diagnosis",
+                       "recip_coins_diagnosis_trend", "recip_coins_confirm", "recip_ipd_mmaml_study")
           for ext in (".pdf", ".csv", ".tex")]
 EXPECTED_OUTPUTS = FIGURES + TABLES
 VERDICTS = {"reproduced", "not reproduced", "not run"}
@@ -226,7 +226,8 @@ def test_smoke_raw_results_equal_the_fingerprint(smoke_root):
     purpose rewrites the fingerprint (`python -m mixedmotive fingerprint write`) in the same commit."""
     from mixedmotive import fingerprint
 
-    status, lines = fingerprint.compare(smoke_root / "results" / "smoke", REPO / "tests" / "fingerprints" / "smoke.json")
+    status, lines = fingerprint.compare(smoke_root / "results" / "smoke",
+                                        REPO / "tests" / "fingerprints" / "smoke.json")
     if status == "no fingerprint":
         pytest.skip(f"tests/fingerprints/smoke.json has no entry for this CPU kind ({fingerprint.cpu_kind()}): runs "
                     "agree bit for bit only within a CPU kind (docs/decisions.md W10)")
@@ -315,12 +316,14 @@ def _jobs(text: str) -> list[tuple[str, str]]:
     return [tuple(j) for j in jobs]
 
 
-PLOTS_AND_CLAIMS = {"all", "claims", "claims_scorecard", "aga_hyperparameters", "aga_fig1_trajectories", "aga_table1_public_goods",
-                    "aga_table3_runtime",
+PLOTS_AND_CLAIMS = {"all", "claims", "claims_scorecard", "aga_hyperparameters", "aga_fig1_trajectories",
+                    "aga_table1_public_goods", "aga_table3_runtime",
                     "aga_fig4_public_goods_scatter", "aga_fig3_ssd_curves", "aga_table2_ssd_equality",
-                    "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table", "aga_ablation_trend_curves",
-                    "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure", "recip_coins_diagnosis_trend_table",
-                    "recip_coins_diagnosis_trend_figure", "recip_coins_confirm_table", "recip_ipd_mmaml_study_table",
+                    "aga_ablation_table", "aga_ablation_curves", "aga_ablation_trend_table",
+                    "aga_ablation_trend_curves",
+                    "recip_coins_diagnosis_table", "recip_coins_diagnosis_figure",
+                    "recip_coins_diagnosis_trend_table", "recip_coins_diagnosis_trend_figure",
+                    "recip_coins_confirm_table", "recip_ipd_mmaml_study_table",
                     "recip_ipd_mmaml_study_figure", "recip_table1_ipd_round_robin", "recip_fig2_ipd_rollout",
                     "recip_ipd_rollout_sensitivity", "recip_hyperparameters"}
 CONFIG_CHANGES = {
@@ -387,14 +390,17 @@ def test_config_change_schedules_only_the_jobs_it_concerns(case, smoke_root, tmp
     if case == "plot-option":
         assert {r for r, _ in jobs} - {"all"} == {"aga_fig1_trajectories"}, jobs
     if case == "mmaml-study-id":  # only the study's outputs and the claims read the study
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_ipd_mmaml_study_table",
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard",
+                                                          "recip_ipd_mmaml_study_table",
                                                           "recip_ipd_mmaml_study_figure"}, jobs
     if case == "round-robin-lola":  # the round-robin table and the claims read the matches; the table of
         # hyper-parameters prints LOLA's lr
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_table1_ipd_round_robin",
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard",
+                                                          "recip_table1_ipd_round_robin",
                                                           "recip_hyperparameters"}, jobs
     if case == "coins-confirm":  # the cells' table and figure do not read the confirmation
-        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard", "recip_coins_confirm_table"}, jobs
+        assert {r for r, _ in jobs} & PLOTS_AND_CLAIMS == {"all", "claims", "claims_scorecard",
+                                                          "recip_coins_confirm_table"}, jobs
 
 
 # --------------------------------------------------------------------------- 2b. a larger budget (decision A16)
@@ -462,7 +468,8 @@ def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(
     paper = snakemake(root, "-n", "-p", "--cores", "2", "--configfile", "config/coins_paper.yaml", timeout=180)
     assert plain.returncode == 0 and paper.returncode == 0, _fail_msg(paper, "a dry run failed")
     before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(paper)))
-    runs = {("recip_coins_paper", f"pairing={p}, seed={s}") for p in ("reciprocator_vs_nl", "nl_vs_nl") for s in range(3)}
+    runs = {("recip_coins_paper", f"pairing={p}, seed={s}")
+            for p in ("reciprocator_vs_nl", "nl_vs_nl") for s in range(3)}
     assert after - before == runs | {("recip_fig3_coins_vs_nl_paper", "")}, sorted(after - before)
     assert before <= after
     text = output_of(paper)
