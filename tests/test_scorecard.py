@@ -61,6 +61,12 @@ def test_one_column_per_budget_and_a_claim_missing_at_a_budget_is_not_run():
     assert cells[f"{last}@8×"].get_facecolor() == to_rgba(sc.VERDICT_COLOURS["not run"])
 
 
+def test_larger_budgets_are_columns_from_the_smallest_multiple_to_named_ones():
+    table = pd.concat([_table("default"), _table("8x").iloc[:2], _table("paper").iloc[2:3], _table("4x").iloc[3:4]],
+                      ignore_index=True)
+    assert sc.budgets(table, "default") == ["default", "4x", "8x", "paper"]
+
+
 def test_cell_text_is_the_key_number_with_a_mark_where_a_diagnosis_explains_it():
     table = _table().iloc[:2]
     texts = [t.get_text() for ax in sc.scorecard(table, "default").axes for t in ax.texts]

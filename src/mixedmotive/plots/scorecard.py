@@ -9,6 +9,7 @@ diagnostics (ids ``DIAG-...``) are a panel of their own.  Everything is read fro
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -30,10 +31,18 @@ WIDTHS = {"group": 0.2, "id": 2.0, "claim": 6.3, "cell": 1.45}  # inches: the in
 
 
 def budgets(frame: pd.DataFrame, scale: str) -> list[str]:
-    """The scorecard's columns: the claims table's budgets in order of appearance, else the scale alone."""
-    if "budget" in frame.columns:
-        return list(dict.fromkeys(str(b) for b in frame["budget"]))
-    return [scale]
+    """The scorecard's columns: the claims table's budgets, else the scale alone.  The first budget (the scale's
+    own) stays first; the larger ones follow from the smallest multiple (``4x`` before ``8x``) to named ones
+    (``paper``), which keep their order of appearance."""
+    if "budget" not in frame.columns:
+        return [scale]
+    seen = list(dict.fromkeys(str(b) for b in frame["budget"]))
+
+    def size(name: str):
+        number = re.fullmatch(r"(\d+)\s*[x×]", name)
+        return (0, int(number.group(1))) if number else (1, seen.index(name))
+
+    return seen[:1] + sorted(seen[1:], key=size)
 
 
 def _cells(frame: pd.DataFrame, scale: str) -> dict[tuple[str, str], dict]:
