@@ -60,7 +60,7 @@ NOT_TRAINING = {PACKAGE / name for name in ("results.py", "config.py", "checkpoi
 # the --configfile files docs/results/ is built with (its README gives the command); the check compares every
 # job's recorded settings with what this config gives it
 SNAPSHOT_CONFIGFILES = ("config/budget_trend.yaml", "config/coins_trend.yaml", "config/coins_confirm.yaml",
-                        "config/mmaml_study.yaml", "config/budget_8x.yaml", "config/budget_8x_harvest.yaml")
+                        "config/mmaml_study.yaml", "config/budget_8x.yaml", "config/mmm2_4x.yaml")
 # data files an experiment reads besides code (their numbers change its results like code does)
 DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json",)}
 # folders of raw/ whose jobs ran an experiment with another scale's section of its settings (the workflow rule of
