@@ -114,3 +114,52 @@ def test_paper_settings_runs_decide_c4a_at_budget_paper_and_stay_out_of_the_defa
     row = short[(short.id == "RECIP-C4a") & (short.budget == "paper")].iloc[0]
     # (the paths are nl_vs_nl's, then reciprocator_vs_nl's: the last one left out is reciprocator_vs_nl's seed 2)
     assert row.verdict == "not run" and row.detail == "missing runs at paper: reciprocator_vs_nl/seed2"
+
+
+def test_a_budget_decides_exactly_the_claims_whose_pairings_it_ran(tmp_path):
+    """A larger Coins budget decides each claim whose two pairings it lists (decision A16): the paper's settings with
+    MFOS vs NL-PPO decide C4a and C4b; the head-to-head pairs at 10x, trained by recip_coins_diagnosis, decide C5a-c
+    with the same check as the default rows; a claim missing a listed run says which."""
+    from mixedmotive import results
+    from mixedmotive.analysis.claims import claims_table
+
+    def write(folder, experiment, frame):
+        paths = []
+        for (pairing, seed), f in frame.groupby(["pairing", "seed"]):
+            p = tmp_path / folder / pairing / f"seed{seed}.parquet"
+            results.write(f.reset_index(drop=True), p, {"experiment": experiment, "method": pairing, "seed": seed})
+            paths.append(str(p))
+        return paths
+
+    seeds = {0, 1, 2}
+    default = write("recip_coins", "recip_coins", pd.concat([
+        _frame("reciprocator_vs_nl", seeds, [0.50, 0.49, 0.51], [0] * 3),
+        _frame("nl_vs_nl", seeds, [0.5] * 3, [0] * 3)]))
+    paper = write("recip_coins_paper", "recip_coins", pd.concat([
+        _frame("reciprocator_vs_nl", seeds, [0.70, 0.72, 0.71], [0] * 3),
+        _frame("nl_vs_nl", seeds, [0.50, 0.49, 0.51], [0] * 3),
+        _frame("mfos_vs_nl", seeds, [0.80, 0.82, 0.81], [0] * 3)]))
+    x10 = write("recip_coins_diagnosis/x10", "recip_coins_diagnosis", pd.concat([
+        _frame("reciprocator_vs_reciprocator", seeds, [0.60, 0.61, 0.62], [3.0, 3.1, 3.2]),
+        _frame("nl_vs_nl", seeds, [0.50, 0.49, 0.51], [0.0, 0.1, -0.1]),
+        _frame("mfos_vs_mfos", {0, 1}, [0.5, 0.5, 0.5], [5.0, 5.1, 5.2])]))
+    specs = [{"name": "10x", "kind": "recip_coins", "paths": x10, "n_seeds": 3,
+              "pairings": ["reciprocator_vs_reciprocator", "nl_vs_nl", "mfos_vs_mfos"]},
+             {"name": "paper", "kind": "recip_coins", "paths": paper, "n_seeds": 3,
+              "pairings": ["reciprocator_vs_nl", "nl_vs_nl", "mfos_vs_nl"]}]
+    table = claims_table(default + paper + x10, {**CFG, "scale": "default", "budgets": specs})
+    larger = table[table.budget != "default"].set_index(["id", "budget"])
+    assert set(larger.index) == {("RECIP-C4a", "paper"), ("RECIP-C4b", "paper"), ("RECIP-C5a", "10x"),
+                                 ("RECIP-C5b", "10x"), ("RECIP-C5c", "10x")}
+    verdicts = larger.verdict.to_dict()
+    assert verdicts[("RECIP-C4a", "paper")] == "reproduced"
+    assert verdicts[("RECIP-C4b", "paper")] == "not reproduced"  # MFOS's opponent owns more coins
+    assert verdicts[("RECIP-C5a", "10x")] == "reproduced" and verdicts[("RECIP-C5c", "10x")] == "reproduced"
+    assert verdicts[("RECIP-C5b", "10x")] == "not run"
+    assert larger.loc[("RECIP-C5b", "10x"), "detail"] == "missing runs at 10x: mfos_vs_mfos/seed2"
+    # the same check as on the default rows: the 10x rows equal the claim run on those frames alone
+    frames = results.read_many(x10)
+    alone = load_registry()["RECIP-C5a"].check({"recip_coins": frames}, CFG)
+    assert larger.loc[("RECIP-C5a", "10x"), "statistic"] == alone.statistic
+    # the default rows see only the default runs
+    assert table[(table.id == "RECIP-C5a") & (table.budget == "default")].verdict.item() == "not run"

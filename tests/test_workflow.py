@@ -461,15 +461,16 @@ def test_mmm2_4x_schedules_its_runs_and_claims_and_nothing_else(make_copy):
 
 
 def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(make_copy):
-    """config/coins_paper.yaml adds Reciprocator vs NL-PPO and NL-PPO vs NL-PPO at the paper scale's recip_coins
-    settings (3 seeds) in a folder of their own, their figure and the claims; the default Coins jobs are the same."""
+    """config/coins_paper.yaml adds Reciprocator vs NL-PPO, NL-PPO vs NL-PPO and MFOS vs NL-PPO at the paper scale's
+    recip_coins settings (3 seeds) in a folder of their own, their figure and the claims; the default Coins jobs are
+    the same."""
     root = make_copy("coins-paper")
     plain = snakemake(root, "-n", "--cores", "2", timeout=180)
     paper = snakemake(root, "-n", "-p", "--cores", "2", "--configfile", "config/coins_paper.yaml", timeout=180)
     assert plain.returncode == 0 and paper.returncode == 0, _fail_msg(paper, "a dry run failed")
     before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(paper)))
     runs = {("recip_coins_paper", f"pairing={p}, seed={s}")
-            for p in ("reciprocator_vs_nl", "nl_vs_nl") for s in range(3)}
+            for p in ("reciprocator_vs_nl", "nl_vs_nl", "mfos_vs_nl") for s in range(3)}
     assert after - before == runs | {("recip_fig3_coins_vs_nl_paper", "")}, sorted(after - before)
     assert before <= after
     text = output_of(paper)
@@ -480,14 +481,51 @@ def test_coins_paper_schedules_its_runs_at_the_papers_settings_and_nothing_else(
             words = shlex.split(line)
             cfgs[words[words.index("--method") + 1], words[words.index("--seed") + 1]] = json.loads(
                 words[words.index("--config-json") + 1])
-    assert len(cfgs) == 6
+    assert len(cfgs) == 9
     paper_settings = yaml.safe_load((root / "config" / "config.yaml").read_text())["scales"]["paper"]["recip_coins"]
     for (pairing, _), cfg in cfgs.items():
         assert (cfg["episodes"], cfg["batch"], cfg["ppo"]["epochs"]) == (paper_settings["episodes"],
                                                                         paper_settings["batch"], 40)
         if pairing == "reciprocator_vs_nl":  # (NL-PPO vs NL-PPO reads only the Reciprocator's warm-up length)
             assert (cfg["reciprocator"]["refit_batches"], cfg["reciprocator"]["refit_epochs"]) == (16, 20)
-        assert "mfos" not in cfg and cfg["scale"] == "default"
+        if pairing == "mfos_vs_nl":
+            assert cfg["mfos"]["inner_episodes"] == paper_settings["mfos"]["inner_episodes"] == 16
+        else:
+            assert "mfos" not in cfg
+        assert cfg["scale"] == "default"
+
+
+def test_coins_10x_schedules_the_head_to_head_pairs_at_ten_times_the_episodes_and_nothing_else(make_copy):
+    """config/coins_10x.yaml adds Reciprocator, NL-PPO and MFOS pairs at 10x recip_coins' episodes (recip_coins' own
+    cell, 3 seeds) as inputs of the claims; every other job of the default DAG is the same."""
+    root = make_copy("coins-10x")
+    plain = snakemake(root, "-n", "--cores", "2", timeout=180)
+    budget = snakemake(root, "-n", "-p", "--cores", "2", "--configfile", "config/coins_10x.yaml", timeout=180)
+    assert plain.returncode == 0 and budget.returncode == 0, _fail_msg(budget, "a dry run failed")
+    before, after = set(_jobs(output_of(plain))), set(_jobs(output_of(budget)))
+    pairings = ("reciprocator_vs_reciprocator", "nl_vs_nl", "mfos_vs_mfos")
+    runs = {("recip_coins_diagnosis", f"mult=10, pairing={p}, cell=w1-raw, seed={s}")
+            for p in pairings for s in range(3)}
+    assert after - before == runs, sorted(after - before)
+    assert before <= after
+    text = output_of(budget)
+    claims_inputs = re.search(r"rule claims:\n\s+input: ([^\n]+)", text).group(1).split(", ")
+    assert "results/default/recip_coins_diagnosis/x10/mfos_vs_mfos/w1-raw/seed2.parquet" in claims_inputs
+    default = yaml.safe_load((root / "config" / "config.yaml").read_text())["recip_coins"]
+    for line in text.splitlines():
+        if "train recip_coins_diagnosis --method" in line and ":x10 " in line:
+            cfg = json.loads(shlex.split(line)[shlex.split(line).index("--config-json") + 1])
+            assert cfg["episodes"] == 10 * default["episodes"] and cfg["batch"] == default["batch"]
+            assert ("mfos" in cfg) == ("mfos" in line.split("--method")[1].split()[0])
+
+
+def test_coins_budget_multiplier_1_is_one_line_before_any_job(make_copy, tmp_path):
+    root = make_copy("coins-budget-invalid")
+    (tmp_path / "budget.yaml").write_text(yaml.safe_dump({"recip_coins_diagnosis": {"budget": {"multiplier": 1}}}))
+    proc = snakemake(root, "-n", "--configfile", str(tmp_path / "budget.yaml"), timeout=120)
+    assert proc.returncode != 0, _fail_msg(proc, "no error")
+    assert "'recip_coins_diagnosis.budget.multiplier': 1 is the default budget" in output_of(proc)
+    assert not (root / "results").exists()
 
 
 @pytest.mark.parametrize("key,change,message", [

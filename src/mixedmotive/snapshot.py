@@ -67,7 +67,7 @@ DATA_FILES = {"recip_ipd_mmaml_eval": (PACKAGE / "data" / "mfos_mamaml_ipd.json"
 # the folder's name): folder -> (experiment, that scale, its area).  The sidecars name the experiment and the run's
 # scale, so the folder says which settings to compare with and keeps them out of the experiment's own area.
 RESCALED_FOLDERS = {"recip_coins_paper": ("recip_coins", "paper",
-                                          "Reciprocators Coins at the paper's settings (RECIP-C4a, budget paper)")}
+                                          "Reciprocators Coins at the paper's settings (RECIP-C4a, C4b; budget paper)")}
 # raw results whose training code changed in code after they were trained, with the evidence that their numbers
 # did not change (docs/decisions.md W12): a list of {from, to, jobs, evidence}
 EQUIVALENCE_FILE = "equivalence.yaml"

@@ -1,13 +1,18 @@
 # Coins diagnosis (docs/decisions.md C10): the Reciprocator's r_RR weight x normalisation
 # cells at recip_coins' budget, and with recip_coins_diagnosis.trend.multipliers a longer run
 # -> tables/recip_coins_diagnosis, figures/recip_coins_diagnosis (and the trend's table and figure);
-# with recip_coins_diagnosis.confirm.cell one cell re-tested on fresh seeds -> tables/recip_coins_confirm (C11).
+# with recip_coins_diagnosis.confirm.cell one cell re-tested on fresh seeds -> tables/recip_coins_confirm (C11);
+# with recip_coins_diagnosis.budget.multiplier the Coins claims at that multiple of the episodes (A16).
 
 DIAG = CFG["recip_coins_diagnosis"]
 DIAG_TREND = DIAG["trend"]
 # the cell of recip_coins' own settings: its runs at x1 are recip_coins' runs (the same settings)
 DIAG_MAIN_CELL = coins_main_cell()
 DIAG_CELLS = [coins_cell(w, n) for w in DIAG["rr_weights"] for n in DIAG["rr_normalise"]]
+DIAG_BUDGET = DIAG["budget"]
+if DIAG_BUDGET["multiplier"] == 1:
+    sys.exit("mixedmotive: invalid config: key 'recip_coins_diagnosis.budget.multiplier': 1 is the default budget "
+             "(recip_coins itself); 0 = off, else a multiple of at least 2")
 
 
 rule recip_coins_diagnosis:
@@ -15,7 +20,8 @@ rule recip_coins_diagnosis:
         f"{RES}/recip_coins_diagnosis/x{{mult}}/{{pairing}}/{{cell}}/seed{{seed}}.parquet",
     wildcard_constraints:
         mult=r"\d+",
-        pairing="reciprocator_vs_nl|reciprocator_vs_reciprocator|nl_vs_nl",
+        pairing="|".join(dict.fromkeys(["reciprocator_vs_nl", "reciprocator_vs_reciprocator", "nl_vs_nl",
+                                        *DIAG_BUDGET["pairings"]])),
         cell=r"w[0-9.e+-]+-(raw|norm)",
     params:
         cfg=job_cfg("recip_coins_diagnosis", method=lambda w: str(DiagnosisRun(w.pairing, w.cell, int(w.mult)))),
@@ -161,6 +167,20 @@ rule recip_coins_confirm_table:
         "python workflow/scripts/mixedmotive_cli.py plot recip_coins_confirm_table {input}"
         " --config-json {params.cfg} --out {output.pdf} > {log} 2>&1"
 
+
+# The Coins claims at recip_coins_diagnosis.budget.multiplier x recip_coins' episodes (docs/decisions.md A16): runs
+# of recip_coins' own cell, decided as a larger budget of the claims (a trend run of the same multiplier, pairing
+# and seed is the same file).
+DIAG_BUDGET_RESULTS = [
+    diag_run(p, DIAG_MAIN_CELL, DIAG_BUDGET["multiplier"], s)
+    for p in DIAG_BUDGET["pairings"]
+    for s in range(DIAG_BUDGET["n_seeds"])
+] if DIAG_BUDGET["multiplier"] else []
+if DIAG_BUDGET_RESULTS:
+    CLAIM_INPUTS += DIAG_BUDGET_RESULTS
+    CLAIM_CFG["budgets"] = CLAIM_CFG.get("budgets", []) + [
+        {"name": f"{DIAG_BUDGET['multiplier']}x", "kind": "recip_coins", "paths": DIAG_BUDGET_RESULTS,
+         "n_seeds": DIAG_BUDGET["n_seeds"], "pairings": DIAG_BUDGET["pairings"]}]
 
 ALL_OUTPUTS += [f"{FIG}/recip_coins_diagnosis.pdf", *table("recip_coins_diagnosis")]
 if DIAG_TREND["multipliers"]:

@@ -63,16 +63,28 @@ def nl_p_own_vs_reciprocator_beats_vs_nl(frames, cfg):
                    LABEL["reciprocator_vs_nl"], LABEL["nl_vs_nl"], "NL-PPO P(own coin)", cfg)
 
 
+# the pairings each Coins claim compares: a larger budget decides the claims whose pairings it ran
+CLAIM_PAIRINGS = {"RECIP-C4a": ("reciprocator_vs_nl", "nl_vs_nl"), "RECIP-C4b": ("reciprocator_vs_nl", "mfos_vs_nl"),
+                  "RECIP-C5a": ("reciprocator_vs_reciprocator", "nl_vs_nl"),
+                  "RECIP-C5b": ("reciprocator_vs_reciprocator", "mfos_vs_mfos"),
+                  "RECIP-C5c": ("reciprocator_vs_reciprocator", "nl_vs_nl")}
+
+
 @budget("recip_coins")
-def _c4a_at_budget(frames, cfg, spec):
-    """RECIP-C4a on the runs of ``spec["frames"]`` (recip_coins at other settings, e.g. the paper's; docs/decisions.md
-    A16), or the sentence naming the runs of ``spec["pairings"]`` x ``spec["n_seeds"]`` seeds that are missing."""
-    runs = spec.get("frames", {}).get("recip_coins")
+def _coins_at_budget(frames, cfg, spec):
+    """The Coins claims whose pairings ``spec["pairings"]`` holds, decided on the runs of ``spec["frames"]``
+    (recip_coins at other settings: the paper's, or recip_coins_diagnosis runs at a multiple of the episodes;
+    docs/decisions.md A16), or the sentence naming the runs of ``spec["n_seeds"]`` seeds that are missing."""
+    got = [f for key in ("recip_coins", "recip_coins_diagnosis") if (f := spec.get("frames", {}).get(key)) is not None]
+    runs = pd.concat(got, ignore_index=True) if got else None
     have = set() if runs is None else set(zip(runs.pairing, runs.seed.astype(int), strict=True))
-    missing = [f"{p}/seed{s}" for p in spec["pairings"] for s in range(spec["n_seeds"]) if (p, s) not in have]
-    if missing:
-        return {"RECIP-C4a": f"missing runs at {spec['name']}: " + ", ".join(missing)}
-    return {"RECIP-C4a": {"recip_coins": runs}}
+    out = {}
+    for cid, pairings in CLAIM_PAIRINGS.items():
+        if not set(pairings) <= set(spec["pairings"]):
+            continue
+        missing = [f"{p}/seed{s}" for p in pairings for s in range(spec["n_seeds"]) if (p, s) not in have]
+        out[cid] = (f"missing runs at {spec['name']}: " + ", ".join(missing)) if missing else {"recip_coins": runs}
+    return out
 
 
 @claim("RECIP-C4b", PAPER, "Coins vs NL-PPO (p. 7)",
