@@ -570,6 +570,26 @@ def test_budget_at_smoke_scale_runs_the_chain_and_the_claims_have_both_budgets(s
     assert (root / "figures/smoke/claims_scorecard.png").is_file()
 
 
+@pytest.mark.slow
+def test_coins_budget_at_smoke_scale_trains_the_pairs_and_the_claims_have_the_head_to_head_rows(smoke_root, tmp_path):
+    """config/coins_10x.yaml at the smoke scale (2x, 2 seeds) on a copy of the smoke build: the head-to-head pairs
+    the smoke trend has not trained, then the claims, whose table has RECIP-C5a-c at budget 2x decided by the test."""
+    root = tmp_path / "smoke-coins-budget"
+    shutil.copytree(smoke_root, root, symlinks=True)
+    proc = snakemake(root, "--cores", "2", "--configfile", "config/coins_10x.yaml", *SMOKE, timeout=900)
+    assert proc.returncode == 0, _fail_msg(proc, "the smoke run with config/coins_10x.yaml failed")
+    training = {j for j in _jobs(output_of(proc)) if j[0] not in PLOTS_AND_CLAIMS | {"claims_scorecard"}}
+    # the smoke trend (x2, recip_coins' own cell, seed 0) has trained NL-PPO vs NL-PPO's seed 0
+    runs = {("recip_coins_diagnosis", f"mult=2, pairing={p}, cell=w1-raw, seed={s}")
+            for p in ("reciprocator_vs_reciprocator", "nl_vs_nl", "mfos_vs_mfos") for s in (0, 1)}
+    assert training == runs - {("recip_coins_diagnosis", "mult=2, pairing=nl_vs_nl, cell=w1-raw, seed=0")}, training
+    claims = pd.read_csv(root / "tables/smoke/claims.csv", keep_default_na=False)
+    at2 = claims[claims.budget == "2x"].set_index("id")
+    assert sorted(at2.index) == ["RECIP-C5a", "RECIP-C5b", "RECIP-C5c"]
+    assert set(at2.verdict) <= {"reproduced", "not reproduced"}, at2.verdict.to_dict()
+    assert "Recip-Recip" in at2.loc["RECIP-C5b", "statistic"] and "(n=2)" in at2.loc["RECIP-C5b", "statistic"]
+
+
 # --------------------------------------------------------------------------- 3. targeted rebuild
 
 
