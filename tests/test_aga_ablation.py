@@ -128,6 +128,9 @@ def test_trend_takes_smaller_budgets_from_the_prefix_of_the_largest():
     # 2x: updates 0..9, last 20 % = updates 8 and 9 -> 8.5 for both variants
     assert list(tr["collective return"]) == ["8.5", "8.5", "50.0", "45.0"]
     assert list(tr["env steps"]) == [1000, 1000, 2000, 2000]
+    # runs whose budget column was read as float (a frame joined with reused Table 2 runs) keep integer labels
+    tr = abl.trend(t.astype({"budget": float}), "harvest", ["simul_ind", "aga"], 0.2, multipliers=[2, 4])
+    assert list(tr["budget"]) == ["2×", "2×", "4×", "4×"]
 
 
 def test_reused_table2_runs_join_the_ablation_relabelled():

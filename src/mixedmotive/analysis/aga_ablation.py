@@ -166,7 +166,7 @@ def trend(frame: pd.DataFrame, game: str, variants, fraction: float, multipliers
             x = fin[fin.variant == v]["collective"]
             if x.empty:
                 continue
-            rows.append({"budget": f"{budget}×", "env steps": steps, "variant": v, "what": describe(v),
+            rows.append({"budget": f"{budget:g}×", "env steps": steps, "variant": v, "what": describe(v),
                          "collective return": _cell(x, 1), "seeds": len(x),
                          "gap to Simul-Ind": f"{x.mean() - base.mean():+.1f}" if len(base) and v != INDIVIDUAL
                          else "–"})

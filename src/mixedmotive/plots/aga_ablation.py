@@ -151,7 +151,7 @@ def trend_curves(inputs, out, cfg: dict) -> None:
         g = t[t["budget"] == b]
         for v in tr["variants"]:
             _curve(ax, g[g.variant == v], "collective", colour[v], _smooth(g), label=describe(v), **_line(v))
-        ax.set(title=f"{b}× budget: collective return", xlabel="environment steps")
+        ax.set(title=f"{b:g}× budget: collective return", xlabel="environment steps")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
     ax = axes[0, -1]
@@ -165,7 +165,7 @@ def trend_curves(inputs, out, cfg: dict) -> None:
             x, y = np.array(pts).T
             ax.plot(x, y, marker="o", color=colour[v], label=describe(v), **_line(v))
     ax.set(xscale="log", title="end-of-training collective return vs budget", xlabel="budget (× default updates)")
-    ax.set_xticks(budgets, [f"{b}×" for b in budgets])
+    ax.set_xticks(budgets, [f"{b:g}×" for b in budgets])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7)
