@@ -145,16 +145,21 @@ def trend_curves(inputs, out, cfg: dict) -> None:
     t = with_prefixes(t[t.game == tr["game"]], tr["multipliers"])
     budgets = sorted(t["budget"].unique())
     colour = _colour_map(tr["variants"])
-    fig, axes = plt.subplots(1, len(budgets) + 1, figsize=(4.4 * (len(budgets) + 1), 3.6), squeeze=False)
+    n_cols = min(3, len(budgets) + 1)
+    n_rows = -(-(len(budgets) + 1) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.4 * n_cols, 3.6 * n_rows), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[len(budgets) + 1:]:
+        ax.set_visible(False)
     for k, b in enumerate(budgets):
-        ax = axes[0, k]
+        ax = axes[k]
         g = t[t["budget"] == b]
         for v in tr["variants"]:
             _curve(ax, g[g.variant == v], "collective", colour[v], _smooth(g), label=describe(v), **_line(v))
         ax.set(title=f"{b:g}× budget: collective return", xlabel="environment steps")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
         ax.grid(alpha=0.3)
-    ax = axes[0, -1]
+    ax = axes[len(budgets)]
     for v in tr["variants"]:
         pts = []
         for b in budgets:
@@ -168,7 +173,7 @@ def trend_curves(inputs, out, cfg: dict) -> None:
     ax.set_xticks(budgets, [f"{b:g}×" for b in budgets])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7)
+    axes[0].legend(fontsize=7)
     fig.suptitle(f"AgA ablation: budget trend in {GAME_TITLES.get(tr['game'], tr['game'])} "
                  f"({cfg.get('scale', '?')} scale; larger budgets {tr['n_seeds']} seed(s))", fontsize=10)
     fig.tight_layout()
